@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/ganbook/ganbook/gan"
+)
+
+type trainFlags struct {
+	cfg     gan.Config
+	out     string
+	dataDir string
+	resume  bool
+}
+
+func newTrainCommand() *cobra.Command {
+	f := &trainFlags{cfg: gan.DefaultConfig()}
+	cmd := &cobra.Command{
+		Use:   "train",
+		Short: "Train a GAN and record the run",
+		Long: `Train a GAN: one discriminator step then one generator step per iteration,
+each with its own Adam optimiser. Samples of a fixed noise batch are written to
+OUT/samples every --sample-every steps, checkpoints to OUT/checkpoints every
+--checkpoint-every steps; --resume continues the run in OUT bitwise.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			// --epochs replaces the default --steps unless both were given.
+			if cmd.Flags().Changed("epochs") && !cmd.Flags().Changed("steps") {
+				f.cfg.Steps = 0
+			}
+			return runTrain(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
+		},
+	}
+	fl := cmd.Flags()
+	c := &f.cfg
+	fl.StringVar(&c.Model, "model", c.Model, "architecture: mlp or dcgan")
+	fl.StringVar(&c.Dataset, "dataset", c.Dataset, "training data: mnist or fashion")
+	fl.StringVar(&c.Loss, "loss", c.Loss, "generator loss: nonsaturating or minimax")
+	fl.IntVar(&c.Steps, "steps", c.Steps, "D+G iterations to train (or give --epochs)")
+	fl.IntVar(&c.Epochs, "epochs", 0, "passes over the training set (instead of --steps)")
+	fl.IntVar(&c.Batch, "batch", c.Batch, "batch size")
+	fl.IntVar(&c.LatentDim, "latent-dim", c.LatentDim, "size of the noise vector z")
+	fl.Float64Var(&c.LRD, "lr-d", c.LRD, "discriminator learning rate (Adam)")
+	fl.Float64Var(&c.LRG, "lr-g", c.LRG, "generator learning rate (Adam)")
+	fl.Float64Var(&c.Beta1, "beta1", c.Beta1, "Adam β1 for both optimisers")
+	fl.Float64Var(&c.Beta2, "beta2", c.Beta2, "Adam β2 for both optimisers")
+	fl.Float64Var(&c.RealLabel, "real-label", c.RealLabel, "D's target for real images (1 = plain BCE, 0.9 = one-sided label smoothing)")
+	fl.Int64Var(&c.Seed, "seed", c.Seed, "random seed (weights, noise, batch order)")
+	fl.IntVar(&c.SampleEvery, "sample-every", c.SampleEvery, "steps between sample grids (0: only at the end)")
+	fl.IntVar(&c.CheckpointEvery, "checkpoint-every", c.CheckpointEvery, "steps between checkpoints (0: only at the end)")
+	fl.IntVar(&c.SampleGrid, "sample-grid", c.SampleGrid, "the sample grid is N×N images")
+	fl.StringVar(&f.out, "out", "", "output directory for samples and checkpoints (default runs/<time>)")
+	fl.StringVar(&f.dataDir, "data-dir", "", "directory holding the dataset's IDX files (default: the shipped copies)")
+	fl.BoolVar(&f.resume, "resume", false, "continue the run whose checkpoints are in --out")
+	return cmd
+}
+
+func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) error {
+	cfg := f.cfg
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if f.resume && f.out == "" {
+		return errors.New("--resume needs --out, the directory of the run to continue")
+	}
+	if f.out == "" {
+		f.out = filepath.Join("runs", time.Now().Format("20060102-150405"))
+	}
+	if f.dataDir != "" {
+		if st, err := os.Stat(f.dataDir); err != nil || !st.IsDir() {
+			return fmt.Errorf("--data-dir %s: not a readable directory", f.dataDir)
+		}
+	}
+	ds, err := gan.LoadTrainingSet(cfg, f.dataDir)
+	if err != nil {
+		return err
+	}
+	source, err := gan.NewSamplerSource(ds, cfg)
+	if err != nil {
+		return err
+	}
+	backend, err := gan.NewBackend(stderr)
+	if err != nil {
+		return err
+	}
+	total := cfg.TotalSteps(ds.N)
+	trainer, err := gan.NewTrainer(backend, cfg, source, total, gan.Options{OutDir: f.out, Resume: f.resume})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "ganbook: training %s on %s (%d images), %s loss, %d steps of batch %d, backend %s, output %s\n",
+		cfg.Model, cfg.Dataset, ds.N, cfg.Loss, total, cfg.Batch, backend.Name(), f.out)
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	progress := newProgress(stderr, trainer.Step(), total)
+	var lastSample string
+	start := time.Now()
+	last, err := trainer.Run(ctx, gan.RunOptions{Hooks: gan.Hooks{
+		OnStep: progress.step,
+		OnSample: func(step int, path string, _ []byte) {
+			lastSample = path
+		},
+		OnSlowStep: func(step int, elapsed time.Duration) {
+			fmt.Fprintf(stderr, "\nganbook: step %d has run for %s: the go backend may be deadlocked "+
+				"(GOMLX_BACKEND=go:parallelism=-1 avoids it); it is aborted after 15 minutes\n", step, elapsed)
+		},
+	}})
+	progress.finish()
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintf(stdout, "interrupted at step %d/%d; checkpoint saved in %s (continue with --resume --out %s)\n",
+			trainer.Step(), total, f.out, f.out)
+		return &exitError{code: 130, err: errors.New("interrupted")}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "step %d/%d  D loss %.4f  G loss %.4f  D(x) %.3f  D(G(z)) %.3f  (%s)\n",
+		last.Step, total, last.DLoss, last.GLoss, last.DReal, last.DFake, time.Since(start).Round(time.Second))
+	fmt.Fprintf(stdout, "samples: %s\n", lastSample)
+	return nil
+}
+
+// progress draws a bar on a terminal, and a line every 5% elsewhere (CI logs).
+type progress struct {
+	w     io.Writer
+	bar   *progressbar.ProgressBar
+	total int
+	every int
+}
+
+func newProgress(w io.Writer, done, total int) *progress {
+	p := &progress{w: w, total: total, every: max(1, total/20)}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.bar = progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetWidth(20),
+			progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionSetPredictTime(true),
+		)
+		_ = p.bar.Set(done)
+	}
+	return p
+}
+
+func (p *progress) step(m gan.StepMetrics) {
+	desc := fmt.Sprintf("D %.3f G %.3f D(x) %.2f D(G(z)) %.2f %5.0f img/s", m.DLoss, m.GLoss, m.DReal, m.DFake, m.ImagesPerSec)
+	if p.bar != nil {
+		p.bar.Describe(desc)
+		_ = p.bar.Set(m.Step)
+		return
+	}
+	if m.Step%p.every == 0 || m.Step == 1 {
+		fmt.Fprintf(p.w, "step %d/%d  %s\n", m.Step, p.total, desc)
+	}
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+		fmt.Fprintln(p.w)
+	}
+}

@@ -1,0 +1,164 @@
+package gan
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Loss names accepted by [Config.Loss].
+const (
+	// LossNonSaturating trains G to minimise −log D(G(z)): strong gradients while D wins.
+	LossNonSaturating = "nonsaturating"
+	// LossMinimax trains G to minimise log(1 − D(G(z))), the original minimax objective,
+	// whose gradient vanishes when D confidently rejects the fakes.
+	LossMinimax = "minimax"
+)
+
+// Model names accepted by [Config.Model].
+const (
+	ModelMLP   = "mlp"
+	ModelDCGAN = "dcgan"
+)
+
+// Dataset names accepted by [Config.Dataset].
+const (
+	DatasetMNIST   = "mnist"
+	DatasetFashion = "fashion"
+)
+
+// Config holds every hyperparameter of a training run. The CLI, the notebooks and
+// the tracker all use this one struct; its JSON form is what a run records.
+type Config struct {
+	Model   string `json:"model"`   // "mlp" or "dcgan"
+	Dataset string `json:"dataset"` // "mnist" or "fashion"
+	Loss    string `json:"loss"`    // "nonsaturating" or "minimax"
+
+	// Exactly one of Steps and Epochs is positive: the run length.
+	Steps  int `json:"steps,omitempty"`
+	Epochs int `json:"epochs,omitempty"`
+
+	Batch     int     `json:"batch"`
+	LatentDim int     `json:"latent_dim"`
+	LRD       float64 `json:"lr_d"`
+	LRG       float64 `json:"lr_g"`
+	Beta1     float64 `json:"beta1"`
+	Beta2     float64 `json:"beta2"`
+	// RealLabel is the target D is trained to give real images: 1 is plain BCE,
+	// 0.9 is one-sided label smoothing (Salimans et al. 2016), which keeps D from
+	// becoming over-confident and G from collapsing onto a few modes.
+	RealLabel float64 `json:"real_label"`
+	Seed      int64   `json:"seed"`
+
+	SampleEvery     int `json:"sample_every"`     // steps between sample grids; 0 = only at the end
+	CheckpointEvery int `json:"checkpoint_every"` // steps between checkpoints; 0 = only at the end
+	SampleGrid      int `json:"sample_grid"`      // the sample grid is SampleGrid × SampleGrid images
+}
+
+// DefaultConfig returns the default recipe: the MLP GAN on MNIST with the
+// non-saturating loss, sized to draw recognisable digits in about five minutes on
+// two cores with the pure-Go backend.
+func DefaultConfig() Config {
+	return Config{
+		Model:           ModelMLP,
+		Dataset:         DatasetMNIST,
+		Loss:            LossNonSaturating,
+		Steps:           5000,
+		Batch:           128,
+		LatentDim:       100,
+		LRD:             2e-4,
+		LRG:             2e-4,
+		Beta1:           0.5,
+		Beta2:           0.999,
+		RealLabel:       0.9,
+		Seed:            1,
+		SampleEvery:     500,
+		CheckpointEvery: 1000,
+		SampleGrid:      8,
+	}
+}
+
+// Models lists the model names [Config.Model] accepts.
+func Models() []string { return []string{ModelMLP, ModelDCGAN} }
+
+// Losses lists the loss names [Config.Loss] accepts.
+func Losses() []string { return []string{LossNonSaturating, LossMinimax} }
+
+// Datasets lists the dataset names [Config.Dataset] accepts.
+func Datasets() []string { return []string{DatasetMNIST, DatasetFashion} }
+
+// FieldError is a validation error that names the offending setting by its CLI flag.
+type FieldError struct {
+	Flag   string // e.g. "--batch"
+	Reason string
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("invalid %s: %s", e.Flag, e.Reason) }
+
+// Validate reports every invalid setting, each as a [*FieldError] naming its flag,
+// joined with errors.Join. It does no work beyond checking values.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(flag, format string, args ...any) {
+		errs = append(errs, &FieldError{Flag: flag, Reason: fmt.Sprintf(format, args...)})
+	}
+	oneOf := func(flag, value string, valid []string) {
+		if !slices.Contains(valid, value) {
+			bad(flag, "%q is not one of %s", value, strings.Join(valid, ", "))
+		}
+	}
+	oneOf("--model", c.Model, Models())
+	oneOf("--dataset", c.Dataset, Datasets())
+	oneOf("--loss", c.Loss, Losses())
+	switch {
+	case c.Steps > 0 && c.Epochs > 0:
+		bad("--steps", "--steps and --epochs are both set (%d and %d); give one", c.Steps, c.Epochs)
+	case c.Steps < 0:
+		bad("--steps", "must be positive, got %d", c.Steps)
+	case c.Epochs < 0:
+		bad("--epochs", "must be positive, got %d", c.Epochs)
+	case c.Steps == 0 && c.Epochs == 0:
+		bad("--steps", "one of --steps or --epochs must be positive")
+	}
+	if c.Batch <= 0 {
+		bad("--batch", "must be positive, got %d", c.Batch)
+	}
+	if c.LatentDim <= 0 {
+		bad("--latent-dim", "must be positive, got %d", c.LatentDim)
+	}
+	if !(c.LRD > 0) {
+		bad("--lr-d", "must be positive, got %g", c.LRD)
+	}
+	if !(c.LRG > 0) {
+		bad("--lr-g", "must be positive, got %g", c.LRG)
+	}
+	if !(c.Beta1 >= 0 && c.Beta1 < 1) {
+		bad("--beta1", "must be in [0, 1), got %g", c.Beta1)
+	}
+	if !(c.Beta2 >= 0 && c.Beta2 < 1) {
+		bad("--beta2", "must be in [0, 1), got %g", c.Beta2)
+	}
+	if !(c.RealLabel > 0 && c.RealLabel <= 1) {
+		bad("--real-label", "must be in (0, 1], got %g", c.RealLabel)
+	}
+	if c.SampleEvery < 0 {
+		bad("--sample-every", "must not be negative, got %d", c.SampleEvery)
+	}
+	if c.CheckpointEvery < 0 {
+		bad("--checkpoint-every", "must not be negative, got %d", c.CheckpointEvery)
+	}
+	if c.SampleGrid <= 0 || c.SampleGrid > 32 {
+		bad("--sample-grid", "must be in 1..32, got %d", c.SampleGrid)
+	}
+	return errors.Join(errs...)
+}
+
+// TotalSteps is the run length in D+G iterations, given the training set size.
+func (c Config) TotalSteps(trainSize int) int {
+	if c.Steps > 0 {
+		return c.Steps
+	}
+	perEpoch := max(1, trainSize/c.Batch) // the last partial batch is dropped
+	return c.Epochs * perEpoch
+}

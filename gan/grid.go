@@ -1,0 +1,48 @@
+package gan
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+)
+
+// GridPNG lays out n×n square images of side size (pixels flat, row-major,
+// [n·n·size·size], values in [low, high]) as one grayscale PNG, with a 2-pixel
+// border between cells and every pixel repeated scale times in each direction.
+func GridPNG(pixels []float32, n, size int, low, high float64, scale int) ([]byte, error) {
+	if n <= 0 || size <= 0 || scale <= 0 {
+		return nil, fmt.Errorf("GridPNG: n, size and scale must be positive (got %d, %d, %d)", n, size, scale)
+	}
+	if len(pixels) < n*n*size*size {
+		return nil, fmt.Errorf("GridPNG: need %d pixels for a %dx%d grid of %dx%d images, got %d",
+			n*n*size*size, n, n, size, size, len(pixels))
+	}
+	const border = 2
+	cell := size*scale + border
+	side := n*cell + border
+	img := image.NewGray(image.Rect(0, 0, side, side))
+	for i := range img.Pix {
+		img.Pix[i] = 64 // dark grey borders, so black digits' edges stay visible
+	}
+	for k := 0; k < n*n; k++ {
+		x0, y0 := border+(k%n)*cell, border+(k/n)*cell
+		for y := range size {
+			for x := range size {
+				v := (float64(pixels[k*size*size+y*size+x]) - low) / (high - low)
+				g := color.Gray{Y: uint8(max(0, min(1, v))*255 + 0.5)}
+				for dy := range scale {
+					for dx := range scale {
+						img.SetGray(x0+x*scale+dx, y0+y*scale+dy, g)
+					}
+				}
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

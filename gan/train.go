@@ -1,0 +1,480 @@
+package gan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph ops read as math.
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/checkpoint"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// Scopes of the two networks' variables: each optimiser updates only its own.
+const (
+	GeneratorScope     = "/gen"
+	DiscriminatorScope = "/disc"
+)
+
+// Checkpoint parameters that hold the trainer's own position.
+const (
+	paramStep        = "ganbook_step"
+	paramSourceEpoch = "ganbook_source_epoch"
+	paramSourceIndex = "ganbook_source_index"
+)
+
+// BatchSource yields batches of real images for the discriminator. It must be
+// deterministic for its seed and restorable, so that a resumed run sees the same
+// batches as an uninterrupted one.
+type BatchSource interface {
+	// Next fills dst, [batch·28·28] float32 in the architecture's pixel range.
+	Next(dst []float32)
+	// Position is where the next batch starts: the epoch and the index in it.
+	Position() (epoch, index int)
+	// Seek restores a position returned by Position.
+	Seek(epoch, index int) error
+}
+
+// StepMetrics are the numbers one D+G iteration reports.
+type StepMetrics struct {
+	Step         int     `json:"step"` // 1-based: the number of iterations done
+	DLoss        float64 `json:"d_loss"`
+	GLoss        float64 `json:"g_loss"`
+	DReal        float64 `json:"d_real"` // mean D(x) over the real batch
+	DFake        float64 `json:"d_fake"` // mean D(G(z)) over the D step's fake batch
+	ImagesPerSec float64 `json:"images_per_sec"`
+}
+
+// Options are the trainer's settings that are not hyperparameters.
+type Options struct {
+	// OutDir receives checkpoints (OutDir/checkpoints) and sample grids (OutDir/samples).
+	// Empty disables both (notebooks may keep everything in memory).
+	OutDir string
+	// Resume continues from OutDir's latest checkpoint; it is an error if there is none.
+	Resume bool
+	// KeepCheckpoints is how many checkpoints to keep (default 3).
+	KeepCheckpoints int
+}
+
+// Trainer alternates one discriminator step and one generator step.
+type Trainer struct {
+	cfg     Config
+	arch    Architecture
+	backend compute.Backend
+	store   *model.Store
+	source  BatchSource
+	opts    Options
+
+	dStep, gStep, generate *model.Exec
+	realBatch              []float32
+	fixedNoise             *tensors.Tensor
+	ckpt                   *checkpoint.Handler
+	step                   int
+	totalSteps             int
+}
+
+// NewTrainer builds the models and the two training graphs. totalSteps is the run
+// length (see [Config.TotalSteps]).
+func NewTrainer(backend compute.Backend, cfg Config, source BatchSource, totalSteps int, opts Options) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	arch, err := NewArchitecture(cfg.Model)
+	if err != nil {
+		return nil, err
+	}
+	if opts.KeepCheckpoints <= 0 {
+		opts.KeepCheckpoints = 3
+	}
+	t := &Trainer{
+		cfg: cfg, arch: arch, backend: backend, source: source, opts: opts, totalSteps: totalSteps,
+		store:     model.NewStore(),
+		realBatch: make([]float32, cfg.Batch*ImageSize*ImageSize),
+	}
+	t.store.SetParam(model.ParamInitialSeed, cfg.Seed)
+	if err := t.store.SetRNGStateFromSeed(cfg.Seed); err != nil {
+		return nil, err
+	}
+	t.fixedNoise = fixedNoise(cfg.Seed, cfg.SampleGrid*cfg.SampleGrid, cfg.LatentDim)
+	if err := t.buildExecs(); err != nil {
+		return nil, err
+	}
+	if opts.OutDir != "" {
+		if err := t.openCheckpoints(); err != nil {
+			return nil, err
+		}
+	} else if opts.Resume {
+		return nil, errors.New("resume needs an output directory (--out) that holds checkpoints")
+	}
+	return t, nil
+}
+
+// fixedNoise is the sample grid's latent batch: the same for every sample of a
+// run, drawn from its own generator so that it does not depend on training.
+func fixedNoise(seed int64, n, latent int) *tensors.Tensor {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x9a0b00c))
+	z := make([]float32, n*latent)
+	for i := range z {
+		z[i] = float32(rng.NormFloat64())
+	}
+	return tensors.FromFlatDataAndDimensions(z, n, latent)
+}
+
+func newAdam(lr float64, cfg Config) optimizer.Interface {
+	return optimizer.Adam().LearningRate(lr).Betas(cfg.Beta1, cfg.Beta2).Epsilon(1e-8).Done()
+}
+
+func (t *Trainer) buildExecs() error {
+	cfg, arch := t.cfg, t.arch
+	optD := newAdam(cfg.LRD, cfg)
+	optG := newAdam(cfg.LRG, cfg)
+	latent := shapes.Make(dtypes.Float32, cfg.Batch, cfg.LatentDim)
+	var err error
+	// D step: real batch against a detached fake batch from fresh noise.
+	t.dStep, err = model.NewExec(t.backend, t.store, func(s *model.Scope, real *Node) (dLoss, dReal, dFake *Node) {
+		g := real.Graph()
+		store := s.Store()
+		z := store.RandomNormal(g, latent)
+		fake := StopGradient(arch.Generator(store.Scope(GeneratorScope), z, true))
+		disc := store.Scope(DiscriminatorScope)
+		realLogits := arch.Discriminator(disc, real, true)
+		fakeLogits := arch.Discriminator(disc, fake, true)
+		dLoss = DiscriminatorLoss(realLogits, fakeLogits, cfg.RealLabel)
+		optD.UpdateGraph(disc, g, dLoss)
+		return dLoss, ReduceAllMean(Sigmoid(realLogits)), ReduceAllMean(Sigmoid(fakeLogits))
+	})
+	if err != nil {
+		return err
+	}
+	// G step: fresh noise through G and D; only G's variables move.
+	t.gStep, err = model.NewExec(t.backend, t.store, func(s *model.Scope, g *Graph) *Node {
+		store := s.Store()
+		z := store.RandomNormal(g, latent)
+		gen := store.Scope(GeneratorScope)
+		fakeLogits := arch.Discriminator(store.Scope(DiscriminatorScope), arch.Generator(gen, z, true), true)
+		gLoss, lossErr := GeneratorLoss(cfg.Loss, fakeLogits)
+		if lossErr != nil {
+			panic(lossErr) // unreachable: Validate checked the name.
+		}
+		optG.UpdateGraph(gen, g, gLoss)
+		return gLoss
+	})
+	if err != nil {
+		return err
+	}
+	t.generate, err = model.NewExec(t.backend, t.store, func(s *model.Scope, z *Node) *Node {
+		return arch.Generator(s.Store().Scope(GeneratorScope), z, false)
+	})
+	return err
+}
+
+func (t *Trainer) openCheckpoints() error {
+	dir := filepath.Join(t.opts.OutDir, "checkpoints")
+	if !t.opts.Resume {
+		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+			return fmt.Errorf("%s already holds checkpoints: pass --resume to continue that run, or choose another --out", dir)
+		}
+	}
+	handler, err := checkpoint.Build(t.store).Dir(dir).Keep(t.opts.KeepCheckpoints).Done()
+	if err != nil {
+		return fmt.Errorf("opening checkpoints in %s: %w", dir, err)
+	}
+	t.ckpt = handler
+	if !t.opts.Resume {
+		return nil
+	}
+	step, ok := intParam(t.store, paramStep)
+	if !ok {
+		return fmt.Errorf("--resume: no checkpoint found in %s", dir)
+	}
+	epoch, _ := intParam(t.store, paramSourceEpoch)
+	index, _ := intParam(t.store, paramSourceIndex)
+	if err := t.source.Seek(epoch, index); err != nil {
+		return fmt.Errorf("--resume: restoring the data position: %w", err)
+	}
+	t.step = step
+	return nil
+}
+
+// intParam reads an integer store parameter; checkpoints round-trip numbers
+// through JSON, so it accepts any numeric type.
+func intParam(store *model.Store, key string) (int, bool) {
+	v, found := store.GetParam(model.JoinPath("/", key))
+	if !found {
+		v, found = store.GetParam(key)
+	}
+	if !found {
+		return 0, false
+	}
+	switch x := v.(type) {
+	case int:
+		return x, true
+	case int64:
+		return int(x), true
+	case float64:
+		return int(x), true
+	}
+	return 0, false
+}
+
+// Config returns the run's hyperparameters.
+func (t *Trainer) Config() Config { return t.cfg }
+
+// Step is the number of D+G iterations done so far (including before a resume).
+func (t *Trainer) Step() int { return t.step }
+
+// TotalSteps is the run length.
+func (t *Trainer) TotalSteps() int { return t.totalSteps }
+
+// Store exposes the model's variables (for tests and notebooks).
+func (t *Trainer) Store() *model.Store { return t.store }
+
+// TrainStep runs one D step then one G step.
+func (t *Trainer) TrainStep() (StepMetrics, error) {
+	start := time.Now()
+	t.source.Next(t.realBatch)
+	real := tensors.FromFlatDataAndDimensions(t.realBatch, t.cfg.Batch, ImageSize, ImageSize, 1)
+	dOut, err := t.dStep.Call(real)
+	if err != nil {
+		return StepMetrics{}, fmt.Errorf("step %d: discriminator step: %w", t.step+1, err)
+	}
+	gOut, err := t.gStep.Call()
+	if err != nil {
+		return StepMetrics{}, fmt.Errorf("step %d: generator step: %w", t.step+1, err)
+	}
+	t.step++
+	m := StepMetrics{
+		Step:         t.step,
+		DLoss:        scalar(dOut[0]),
+		DReal:        scalar(dOut[1]),
+		DFake:        scalar(dOut[2]),
+		GLoss:        scalar(gOut[0]),
+		ImagesPerSec: float64(t.cfg.Batch) / time.Since(start).Seconds(),
+	}
+	for _, l := range []struct {
+		name  string
+		value float64
+	}{{"discriminator loss", m.DLoss}, {"generator loss", m.GLoss}} {
+		if math.IsNaN(l.value) || math.IsInf(l.value, 0) {
+			return m, &DivergedError{Step: t.step, Loss: l.name, Value: l.value}
+		}
+	}
+	return m, nil
+}
+
+// DivergedError reports a NaN or Inf loss; training cannot continue from it.
+type DivergedError struct {
+	Step  int
+	Loss  string
+	Value float64
+}
+
+func (e *DivergedError) Error() string {
+	return fmt.Sprintf("step %d: %s is %v: training diverged (try a lower learning rate)", e.Step, e.Loss, e.Value)
+}
+
+func scalar(t *tensors.Tensor) float64 {
+	switch v := t.Value().(type) {
+	case float32:
+		return float64(v)
+	case float64:
+		return v
+	}
+	panic(fmt.Sprintf("expected a float scalar, got %s", t.Shape()))
+}
+
+// Generate draws images for the given latent batch z ([n·latent] float32) with the
+// generator in inference mode; it returns [n·28·28] pixels in [Low, High].
+func (t *Trainer) Generate(z []float32) ([]float32, error) {
+	n := len(z) / t.cfg.LatentDim
+	out, err := t.generate.Call(tensors.FromFlatDataAndDimensions(z, n, t.cfg.LatentDim))
+	if err != nil {
+		return nil, err
+	}
+	return tensors.CopyFlatData[float32](out[0])
+}
+
+// SampleGrid renders the fixed noise batch as a PNG grid.
+func (t *Trainer) SampleGrid() ([]byte, error) {
+	out, err := t.generate.Call(t.fixedNoise)
+	if err != nil {
+		return nil, fmt.Errorf("generating samples: %w", err)
+	}
+	pixels, err := tensors.CopyFlatData[float32](out[0])
+	if err != nil {
+		return nil, err
+	}
+	return GridPNG(pixels, t.cfg.SampleGrid, ImageSize, t.arch.Low, t.arch.High, 2)
+}
+
+// SaveSampleGrid writes the current sample grid to OutDir/samples/step-NNNNNN.png
+// and returns its path and bytes.
+func (t *Trainer) SaveSampleGrid() (string, []byte, error) {
+	png, err := t.SampleGrid()
+	if err != nil {
+		return "", nil, err
+	}
+	if t.opts.OutDir == "" {
+		return "", png, nil
+	}
+	dir := filepath.Join(t.opts.OutDir, "samples")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, err
+	}
+	path := filepath.Join(dir, fmt.Sprintf("step-%06d.png", t.step))
+	if err := writeFileAtomic(path, png); err != nil {
+		return "", nil, err
+	}
+	return path, png, nil
+}
+
+// SaveCheckpoint writes all variables (both networks, both optimisers' moments,
+// the random state) and the data position, so that a resumed run continues bitwise.
+func (t *Trainer) SaveCheckpoint() error {
+	if t.ckpt == nil {
+		return errors.New("no output directory: checkpoints are disabled")
+	}
+	epoch, index := t.source.Position()
+	t.store.SetParam(paramStep, int64(t.step))
+	t.store.SetParam(paramSourceEpoch, int64(epoch))
+	t.store.SetParam(paramSourceIndex, int64(index))
+	if err := t.ckpt.Save(); err != nil {
+		return fmt.Errorf("saving checkpoint at step %d: %w", t.step, err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes via a temporary file and a rename, so a crash never
+// leaves a half-written file under the final name.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// Hooks let the caller observe a run: the CLI draws a progress bar and records the
+// run in the tracker; a notebook plots. Each may be nil.
+type Hooks struct {
+	OnStep   func(StepMetrics)
+	OnSample func(step int, path string, png []byte)
+	// OnSlowStep is called once when a step has run longer than StepTimeout.
+	OnSlowStep func(step int, elapsed time.Duration)
+}
+
+// RunOptions control [Trainer.Run].
+type RunOptions struct {
+	Hooks Hooks
+	// StepWarning is how long one step may take before OnSlowStep is called (default 2 min).
+	StepWarning time.Duration
+	// StepTimeout aborts the run when one step takes longer (default 15 min): the go
+	// backend's worker pool has been seen to deadlock, and a hang must not pass for
+	// slowness.
+	StepTimeout time.Duration
+}
+
+// ErrStepTimeout is returned by Run when a step exceeds RunOptions.StepTimeout.
+var ErrStepTimeout = errors.New("training step timed out")
+
+// Run trains until TotalSteps, rendering samples every SampleEvery steps and saving
+// checkpoints every CheckpointEvery steps (and both at the end). It stops early,
+// after a checkpoint, when ctx is cancelled.
+func (t *Trainer) Run(ctx context.Context, ro RunOptions) (last StepMetrics, err error) {
+	if ro.StepWarning <= 0 {
+		ro.StepWarning = 2 * time.Minute
+	}
+	if ro.StepTimeout <= 0 {
+		ro.StepTimeout = 15 * time.Minute
+	}
+	type result struct {
+		m   StepMetrics
+		err error
+	}
+	results := make(chan result, 1)
+	for t.step < t.totalSteps {
+		if ctx.Err() != nil {
+			break
+		}
+		go func() {
+			m, err := t.TrainStep()
+			results <- result{m, err}
+		}()
+		warn := time.NewTimer(ro.StepWarning)
+		abort := time.NewTimer(ro.StepTimeout)
+		var r result
+	wait:
+		for {
+			select {
+			case r = <-results:
+				break wait
+			case <-warn.C:
+				if ro.Hooks.OnSlowStep != nil {
+					ro.Hooks.OnSlowStep(t.step+1, ro.StepWarning)
+				}
+			case <-abort.C:
+				return last, fmt.Errorf("%w: step %d ran for over %s; the go backend's worker pool may be deadlocked (GOMLX_BACKEND=go:parallelism=-1 avoids it)",
+					ErrStepTimeout, t.step+1, ro.StepTimeout)
+			}
+		}
+		warn.Stop()
+		abort.Stop()
+		if r.err != nil {
+			return r.m, r.err
+		}
+		last = r.m
+		if ro.Hooks.OnStep != nil {
+			ro.Hooks.OnStep(last)
+		}
+		if t.cfg.SampleEvery > 0 && t.step%t.cfg.SampleEvery == 0 && t.step < t.totalSteps {
+			if err := t.sample(ro.Hooks); err != nil {
+				return last, err
+			}
+		}
+		if t.ckpt != nil && t.cfg.CheckpointEvery > 0 && t.step%t.cfg.CheckpointEvery == 0 && t.step < t.totalSteps {
+			if err := t.SaveCheckpoint(); err != nil {
+				return last, err
+			}
+		}
+	}
+	if err := t.sample(ro.Hooks); err != nil {
+		return last, err
+	}
+	if t.ckpt != nil {
+		if err := t.SaveCheckpoint(); err != nil {
+			return last, err
+		}
+	}
+	return last, ctx.Err()
+}
+
+func (t *Trainer) sample(h Hooks) error {
+	path, png, err := t.SaveSampleGrid()
+	if err != nil {
+		return err
+	}
+	if h.OnSample != nil {
+		h.OnSample(t.step, path, png)
+	}
+	return nil
+}
