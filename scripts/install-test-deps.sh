@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a Debian 12 machine: Debian packages
+# (Jupyter's nbconvert and classic notebook for the notebook tests, Chromium for the
+# browser tests, Fashion-MNIST), the Go modules, and the GoNB kernel.
+# Safe to re-run: it installs only what is missing. In CI (CI=true) anything that
+# cannot be installed is a failure; locally it is reported and the tests that need
+# it skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(jupyter-nbconvert jupyter-client jupyter-notebook python3-ipykernel chromium dataset-fashion-mnist)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) == 0 ]]; then
+    echo "install-test-deps: apt-get install ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  elif [[ "${CI:-}" == true ]]; then
+    echo "install-test-deps: missing Debian packages ${missing[*]} and not root" >&2
+    exit 1
+  else
+    echo "install-test-deps: missing Debian packages (tests that need them will skip): ${missing[*]}" >&2
+    echo "  install with: sudo apt-get install ${missing[*]}" >&2
+  fi
+fi
+
+go mod download
+if [[ -x scripts/install-notebook-kernel.sh ]]; then
+  scripts/install-notebook-kernel.sh
+fi
