@@ -4,9 +4,9 @@ import (
 	"fmt"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph ops read as math.
-	"github.com/gomlx/gomlx/ml/layers"
-	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/ganbook/ganbook/gan/blocks"
 )
 
 // Architecture is one GAN: its generator and discriminator graphs and the pixel
@@ -14,10 +14,9 @@ import (
 type Architecture struct {
 	Name string
 	// Generator maps z [batch, latent] to images [batch, 28, 28, 1] in [Low, High].
-	// training selects batch statistics (and running-average updates) in batch norm.
-	Generator func(scope *model.Scope, z *Node, training bool) *Node
+	Generator func(scope *model.Scope, z *Node, phase Phase) *Node
 	// Discriminator maps images [batch, 28, 28, 1] to logits [batch, 1].
-	Discriminator func(scope *model.Scope, images *Node, training bool) *Node
+	Discriminator func(scope *model.Scope, images *Node, phase Phase) *Node
 	Low, High     float64
 }
 
@@ -32,25 +31,51 @@ func NewArchitecture(name string) (Architecture, error) {
 	return Architecture{}, fmt.Errorf("unknown model %q (valid: %v)", name, Models())
 }
 
+// Phase says how a network is applied, which matters to batch norm.
+type Phase int
+
+const (
+	// Training: batch statistics, and the running averages move. A network is in
+	// this phase only in its own optimiser's step.
+	Training Phase = iota
+	// Frozen: batch statistics (and their gradient), running averages unchanged:
+	// the other network's phase in a step, so that a step changes nothing of the
+	// network it does not train (PyTorch would move its running averages).
+	Frozen
+	// Inference: running averages, for sampling and evaluation.
+	Inference
+)
+
+// batchNorm applies blocks.BatchNorm in the given phase.
+func batchNorm(scope *model.Scope, x *Node, phase Phase) *Node {
+	switch phase {
+	case Training:
+		return blocks.BatchNorm(scope, x, true)
+	case Frozen:
+		return blocks.BatchNorm(scope, x, true, blocks.BatchNormFrozenStats())
+	}
+	return blocks.BatchNorm(scope, x, false)
+}
+
 const leakySlope = 0.2
 
 // mlpGenerator is the article's G: z(100)→128→256→512→784, LeakyReLU 0.2, sigmoid out.
-func mlpGenerator(scope *model.Scope, z *Node, _ bool) *Node {
+func mlpGenerator(scope *model.Scope, z *Node, _ Phase) *Node {
 	x := z
 	for i, width := range []int{128, 256, 512} {
-		x = activation.LeakyReluWith(layers.DenseWithBias(scope.At("fc%d", i), x, width), leakySlope)
+		x = blocks.LeakyReLU(blocks.Dense(scope.At("fc%d", i), x, width), leakySlope)
 	}
-	x = Sigmoid(layers.DenseWithBias(scope.At("out"), x, ImageSize*ImageSize))
+	x = blocks.Sigmoid(blocks.Dense(scope.At("out"), x, ImageSize*ImageSize))
 	return Reshape(x, -1, ImageSize, ImageSize, 1)
 }
 
 // mlpDiscriminator is the article's D: 784→512→256→128→1, LeakyReLU 0.2, logit out.
-func mlpDiscriminator(scope *model.Scope, images *Node, _ bool) *Node {
+func mlpDiscriminator(scope *model.Scope, images *Node, _ Phase) *Node {
 	x := Reshape(images, -1, ImageSize*ImageSize)
 	for i, width := range []int{512, 256, 128} {
-		x = activation.LeakyReluWith(layers.DenseWithBias(scope.At("fc%d", i), x, width), leakySlope)
+		x = blocks.LeakyReLU(blocks.Dense(scope.At("fc%d", i), x, width), leakySlope)
 	}
-	return layers.DenseWithBias(scope.At("out"), x, 1)
+	return blocks.Dense(scope.At("out"), x, 1)
 }
 
 // ImageSize is the side of the square images the models draw (MNIST's 28).

@@ -146,10 +146,10 @@ func (t *Trainer) buildExecs() error {
 		g := real.Graph()
 		store := s.Store()
 		z := store.RandomNormal(g, latent)
-		fake := StopGradient(arch.Generator(store.Scope(GeneratorScope), z, true))
+		fake := StopGradient(arch.Generator(store.Scope(GeneratorScope), z, Frozen))
 		disc := store.Scope(DiscriminatorScope)
-		realLogits := arch.Discriminator(disc, real, true)
-		fakeLogits := arch.Discriminator(disc, fake, true)
+		realLogits := arch.Discriminator(disc, real, Training)
+		fakeLogits := arch.Discriminator(disc, fake, Training)
 		dLoss = DiscriminatorLoss(realLogits, fakeLogits, cfg.RealLabel)
 		optD.UpdateGraph(disc, g, dLoss)
 		return dLoss, ReduceAllMean(Sigmoid(realLogits)), ReduceAllMean(Sigmoid(fakeLogits))
@@ -162,7 +162,7 @@ func (t *Trainer) buildExecs() error {
 		store := s.Store()
 		z := store.RandomNormal(g, latent)
 		gen := store.Scope(GeneratorScope)
-		fakeLogits := arch.Discriminator(store.Scope(DiscriminatorScope), arch.Generator(gen, z, true), true)
+		fakeLogits := arch.Discriminator(store.Scope(DiscriminatorScope), arch.Generator(gen, z, Training), Frozen)
 		gLoss, lossErr := GeneratorLoss(cfg.Loss, fakeLogits)
 		if lossErr != nil {
 			panic(lossErr) // unreachable: Validate checked the name.
@@ -174,7 +174,7 @@ func (t *Trainer) buildExecs() error {
 		return err
 	}
 	t.generate, err = model.NewExec(t.backend, t.store, func(s *model.Scope, z *Node) *Node {
-		return arch.Generator(s.Store().Scope(GeneratorScope), z, false)
+		return arch.Generator(s.Store().Scope(GeneratorScope), z, Inference)
 	})
 	return err
 }

@@ -98,7 +98,7 @@ func countChanged(before, after map[string][32]byte) (changed int) {
 // Each optimiser must move only its own network: the D step leaves every
 // generator variable bitwise unchanged, and the G step every discriminator one.
 func TestStepsUpdateOnlyTheirOwnNetwork(t *testing.T) {
-	for _, arch := range []string{ModelMLP} {
+	for _, arch := range []string{ModelMLP, ModelDCGAN} {
 		t.Run(arch, func(t *testing.T) {
 			cfg := smallConfig()
 			cfg.Model = arch
@@ -144,7 +144,7 @@ func TestStepsUpdateOnlyTheirOwnNetwork(t *testing.T) {
 // A run stopped at step 3 and resumed reaches step 6 with bitwise the same
 // weights, optimiser state and losses as an uninterrupted run.
 func TestResumeIsBitwiseIdentical(t *testing.T) {
-	for _, arch := range []string{ModelMLP} {
+	for _, arch := range []string{ModelMLP, ModelDCGAN} {
 		t.Run(arch, func(t *testing.T) {
 			cfg := smallConfig()
 			cfg.Model = arch

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -23,6 +24,17 @@ type trainFlags struct {
 	out     string
 	dataDir string
 	resume  bool
+
+	db, name, experiment string
+	tags                 []string
+	reproducedFrom       string // set by `ganbook reproduce`
+}
+
+// trainResult is what a finished training run leaves behind.
+type trainResult struct {
+	runID      string
+	last       gan.StepMetrics
+	samplePath string
 }
 
 func newTrainCommand() *cobra.Command {
@@ -40,7 +52,8 @@ OUT/samples every --sample-every steps, checkpoints to OUT/checkpoints every
 			if cmd.Flags().Changed("epochs") && !cmd.Flags().Changed("steps") {
 				f.cfg.Steps = 0
 			}
-			return runTrain(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
+			_, err := runTrain(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
+			return err
 		},
 	}
 	fl := cmd.Flags()
@@ -64,54 +77,96 @@ OUT/samples every --sample-every steps, checkpoints to OUT/checkpoints every
 	fl.StringVar(&f.out, "out", "", "output directory for samples and checkpoints (default runs/<time>)")
 	fl.StringVar(&f.dataDir, "data-dir", "", "directory holding the dataset's IDX files (default: the shipped copies)")
 	fl.BoolVar(&f.resume, "resume", false, "continue the run whose checkpoints are in --out")
+	fl.StringVar(&f.db, "db", defaultDB(), "tracker database (env GANBOOK_DB)")
+	fl.StringVar(&f.name, "name", "", "run name in the tracker (default: the id's first 8 digits)")
+	fl.StringVar(&f.experiment, "experiment", "", "experiment the run belongs to (default DATASET-MODEL)")
+	fl.StringArrayVar(&f.tags, "tag", nil, "tag the run, key=value (repeatable)")
 	return cmd
 }
 
-func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) error {
+func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res trainResult, err error) {
 	cfg := f.cfg
 	if err := cfg.Validate(); err != nil {
-		return err
+		return res, err
+	}
+	tags, err := parseTags("--tag", f.tags)
+	if err != nil {
+		return res, err
 	}
 	if f.resume && f.out == "" {
-		return errors.New("--resume needs --out, the directory of the run to continue")
+		return res, errors.New("--resume needs --out, the directory of the run to continue")
 	}
 	if f.out == "" {
 		f.out = filepath.Join("runs", time.Now().Format("20060102-150405"))
 	}
 	if f.dataDir != "" {
 		if st, err := os.Stat(f.dataDir); err != nil || !st.IsDir() {
-			return fmt.Errorf("--data-dir %s: not a readable directory", f.dataDir)
+			return res, fmt.Errorf("--data-dir %s: not a readable directory", f.dataDir)
 		}
 	}
 	ds, err := gan.LoadTrainingSet(cfg, f.dataDir)
 	if err != nil {
-		return err
+		return res, err
 	}
 	source, err := gan.NewSamplerSource(ds, cfg)
 	if err != nil {
-		return err
+		return res, err
 	}
 	backend, err := gan.NewBackend(stderr)
 	if err != nil {
-		return err
+		return res, err
 	}
 	total := cfg.TotalSteps(ds.N)
 	trainer, err := gan.NewTrainer(backend, cfg, source, total, gan.Options{OutDir: f.out, Resume: f.resume})
 	if err != nil {
-		return err
+		return res, err
 	}
-	fmt.Fprintf(stderr, "ganbook: training %s on %s (%d images), %s loss, %d steps of batch %d, backend %s, output %s\n",
-		cfg.Model, cfg.Dataset, ds.N, cfg.Loss, total, cfg.Batch, backend.Name(), f.out)
+
+	store, err := openStore(f.db)
+	if err != nil {
+		return res, err
+	}
+	defer store.Close()
+	spec := recordSpec{experiment: f.experiment, name: f.name, tags: tags, reproducedFrom: f.reproducedFrom}
+	if f.resume {
+		if prev, err := os.ReadFile(runIDFile(f.out)); err == nil {
+			spec.parentID = strings.TrimSpace(string(prev))
+			if spec.tags["resumed_from"] == "" {
+				spec.tags["resumed_from"] = spec.parentID
+			}
+		}
+	}
+	rec, err := startRecording(ctx, store, cfg, ds, gan.BackendDescription(backend), spec)
+	if err != nil {
+		return res, err
+	}
+	res.runID = rec.run.ID()
+	if err := os.MkdirAll(f.out, 0o755); err != nil {
+		return res, errors.Join(err, rec.end(err))
+	}
+	if err := os.WriteFile(runIDFile(f.out), []byte(res.runID+"\n"), 0o644); err != nil {
+		return res, errors.Join(err, rec.end(err))
+	}
+	fmt.Fprintf(stderr, "ganbook: run %s (%s) in %s: training %s on %s (%d images), %s loss, %d steps of batch %d, backend %s, output %s\n",
+		res.runID[:8], rec.run.Name(), f.db, cfg.Model, cfg.Dataset, ds.N, cfg.Loss, total, cfg.Batch, backend.Name(), f.out)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	progress := newProgress(stderr, trainer.Step(), total)
-	var lastSample string
+	var logErr error // the first tracker error; training goes on, the run ends FAILED
 	start := time.Now()
 	last, err := trainer.Run(ctx, gan.RunOptions{Hooks: gan.Hooks{
-		OnStep: progress.step,
-		OnSample: func(step int, path string, _ []byte) {
-			lastSample = path
+		OnStep: func(m gan.StepMetrics) {
+			progress.step(m)
+			if e := rec.step(m); e != nil && logErr == nil {
+				logErr = e
+			}
+		},
+		OnSample: func(step int, path string, png []byte) {
+			res.samplePath = path
+			if e := rec.sample(step, png); e != nil && logErr == nil {
+				logErr = e
+			}
 		},
 		OnSlowStep: func(step int, elapsed time.Duration) {
 			fmt.Fprintf(stderr, "\nganbook: step %d has run for %s: the go backend may be deadlocked "+
@@ -119,18 +174,26 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) erro
 		},
 	}})
 	progress.finish()
+	res.last = last
+	if err == nil && logErr != nil {
+		err = fmt.Errorf("recording the run in %s: %w", f.db, logErr)
+	}
+	if endErr := rec.end(err); endErr != nil {
+		err = errors.Join(err, fmt.Errorf("recording the run's end: %w", endErr))
+	}
 	if errors.Is(err, context.Canceled) {
-		fmt.Fprintf(stdout, "interrupted at step %d/%d; checkpoint saved in %s (continue with --resume --out %s)\n",
-			trainer.Step(), total, f.out, f.out)
-		return &exitError{code: 130, err: errors.New("interrupted")}
+		fmt.Fprintf(stdout, "interrupted at step %d/%d; checkpoint saved in %s (continue with --resume --out %s); run %s marked KILLED\n",
+			trainer.Step(), total, f.out, f.out, res.runID[:8])
+		return res, &exitError{code: 130, err: errors.New("interrupted")}
 	}
 	if err != nil {
-		return err
+		return res, err
 	}
 	fmt.Fprintf(stdout, "step %d/%d  D loss %.4f  G loss %.4f  D(x) %.3f  D(G(z)) %.3f  (%s)\n",
 		last.Step, total, last.DLoss, last.GLoss, last.DReal, last.DFake, time.Since(start).Round(time.Second))
-	fmt.Fprintf(stdout, "samples: %s\n", lastSample)
-	return nil
+	fmt.Fprintf(stdout, "samples: %s\n", res.samplePath)
+	fmt.Fprintf(stdout, "run: %s (ganbook show %s --db %s)\n", res.runID, res.runID[:8], f.db)
+	return res, nil
 }
 
 // progress draws a bar on a terminal, and a line every 5% elsewhere (CI logs).

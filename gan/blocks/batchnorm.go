@@ -1,0 +1,137 @@
+package blocks
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// Defaults of [BatchNorm], PyTorch's.
+const (
+	DefaultBatchNormMomentum = 0.1
+	DefaultBatchNormEpsilon  = 1e-5
+)
+
+// BatchNormOption changes one setting of [BatchNorm].
+type BatchNormOption func(*batchNormConfig)
+
+type batchNormConfig struct {
+	momentum, epsilon float64
+	frozenStats       bool
+}
+
+// BatchNormMomentum sets the weight of the batch statistics in the running
+// averages: running = (1−m)·running + m·batch, as PyTorch's momentum (default 0.1).
+func BatchNormMomentum(m float64) BatchNormOption {
+	return func(c *batchNormConfig) { c.momentum = m }
+}
+
+// BatchNormEpsilon sets the value added to the variance before the square root (default 1e-5).
+func BatchNormEpsilon(eps float64) BatchNormOption {
+	return func(c *batchNormConfig) { c.epsilon = eps }
+}
+
+// BatchNormFrozenStats keeps the running averages unchanged in training mode:
+// the output still uses (and differentiates through) the batch statistics.
+// Use it where a network is applied in training mode but is not the one being
+// trained, e.g. the discriminator inside the generator's step, if its running
+// averages should only move in its own step.
+func BatchNormFrozenStats() BatchNormOption {
+	return func(c *batchNormConfig) { c.frozenStats = true }
+}
+
+// BatchNorm normalises x per feature, the last axis ([batch, features] like
+// PyTorch's BatchNorm1d, or NHWC [batch, h, w, channels] like BatchNorm2d),
+// then applies the learnable scale "gamma" and offset "beta":
+//
+//	y = (x − μ) / √(σ² + ε) · gamma + beta
+//
+// training=true: μ and σ² are the batch statistics over all axes but the last
+// (σ² biased, as PyTorch), and the gradient flows through them. That is why
+// BatchNorm is written here with plain graph ops instead of GoMLX's
+// norm.BatchNorm: in training mode on the go backend of GoMLX v0.28.2, its
+// default path does not build (the backend op BatchNormForTraining is not
+// implemented) and its UseBackendInference(false) path wraps the batch
+// statistics in StopGradient, so its input gradient misses their terms and
+// disagrees with finite differences (TestStockBatchNorm). In the same graph,
+// the non-trainable variables
+// "running_mean" and "running_var" are replaced via Variable.SetNodeValue by
+//
+//	running_mean ← (1−m)·running_mean + m·μ
+//	running_var  ← (1−m)·running_var  + m·σ²·n/(n−1)   (unbiased, as PyTorch)
+//
+// and model.Exec writes the new values to the store when the graph runs.
+//
+// training=false: μ and σ² are "running_mean" and "running_var" (initially 0
+// and 1); nothing is updated.
+//
+// Applying the same BatchNorm scope several times in one graph (a
+// discriminator on the real batch and then on the fake batch in its step)
+// normalises each batch with its own statistics and chains the running-average
+// updates in call order, as if the applications had run one after the other:
+// exactly what PyTorch does for D(real) followed by D(fake). A discriminator
+// used in training mode inside the generator's step updates its running
+// averages there too (PyTorch does the same); pass [BatchNormFrozenStats] to
+// avoid that.
+func BatchNorm(scope *model.Scope, x *graph.Node, training bool, opts ...BatchNormOption) *graph.Node {
+	cfg := batchNormConfig{momentum: DefaultBatchNormMomentum, epsilon: DefaultBatchNormEpsilon}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if x.Rank() < 2 {
+		panic(fmt.Sprintf("blocks.BatchNorm: x must be [batch, ..., features], got %s", x.Shape()))
+	}
+	if cfg.momentum < 0 || cfg.momentum > 1 || cfg.epsilon <= 0 {
+		panic(fmt.Sprintf("blocks.BatchNorm: need 0 ≤ momentum ≤ 1 and epsilon > 0, got %g, %g", cfg.momentum, cfg.epsilon))
+	}
+	g := x.Graph()
+	dtype := x.DType()
+	features := x.Shape().Dimensions[x.Rank()-1]
+	vshape := shapes.Make(dtype, features)
+	gamma := scope.WithInitializer(gammaInit(scope)).VariableWithShape("gamma", vshape).NodeValue(g)
+	beta := scope.WithInitializer(graph.Zeros).VariableWithShape("beta", vshape).NodeValue(g)
+	runMeanVar := scope.WithInitializer(graph.Zeros).VariableWithShape("running_mean", vshape).SetTrainable(false)
+	runVarVar := scope.WithInitializer(graph.Ones).VariableWithShape("running_var", vshape).SetTrainable(false)
+
+	// Shape [1, ..., 1, features] that broadcasts against x.
+	bdims := make([]int, x.Rank())
+	for i := range bdims {
+		bdims[i] = 1
+	}
+	bdims[len(bdims)-1] = features
+	reduceAxes := make([]int, x.Rank()-1)
+	for i := range reduceAxes {
+		reduceAxes[i] = i
+	}
+
+	var mean, variance *graph.Node
+	if training {
+		n := x.Shape().Size() / features
+		mean = graph.ReduceMean(x, reduceAxes...)
+		centred := graph.Sub(x, graph.Reshape(mean, bdims...))
+		variance = graph.ReduceMean(graph.Square(centred), reduceAxes...)
+		if !cfg.frozenStats {
+			m := cfg.momentum
+			unbias := 1.0
+			if n > 1 {
+				unbias = float64(n) / float64(n-1)
+			}
+			rm := runMeanVar.NodeValue(g)
+			rv := runVarVar.NodeValue(g)
+			runMeanVar.SetNodeValue(graph.Add(graph.MulScalar(rm, 1-m), graph.MulScalar(graph.StopGradient(mean), m)))
+			runVarVar.SetNodeValue(graph.Add(graph.MulScalar(rv, 1-m), graph.MulScalar(graph.StopGradient(variance), m*unbias)))
+		}
+		// (x−μ)·s + beta with s = gamma/√(σ²+ε) computed on the [features]
+		// vector, so the batch-sized work is one Mul and one Add.
+		scale := graph.Mul(gamma, graph.Reciprocal(graph.Sqrt(graph.AddScalar(variance, cfg.epsilon))))
+		return graph.Add(graph.Mul(centred, graph.Reshape(scale, bdims...)), graph.Reshape(beta, bdims...))
+	}
+	// Inference: y = x·s + (beta − μ·s). Rsqrt is avoided throughout because it
+	// has no gradient registered in GoMLX v0.28.2.
+	mean, variance = runMeanVar.NodeValue(g), runVarVar.NodeValue(g)
+	scale := graph.Mul(gamma, graph.Reciprocal(graph.Sqrt(graph.AddScalar(variance, cfg.epsilon))))
+	shift := graph.Sub(beta, graph.Mul(mean, scale))
+	return graph.Add(graph.Mul(x, graph.Reshape(scale, bdims...)), graph.Reshape(shift, bdims...))
+}

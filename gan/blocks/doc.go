@@ -1,0 +1,47 @@
+// Package blocks provides the verified layers the GANs are built from —
+// Dense, Conv2D, ConvTranspose2D, BatchNorm and the activations — as GoMLX
+// (v0.28.2) graph code whose forward values and gradients are checked, on the
+// pure-Go backend, against plain-Go float64 references, float64 central
+// finite differences and PyTorch.
+//
+// It exists because GoMLX's stock layers are wrong or missing on the go
+// backend in exactly the places a DCGAN needs:
+//
+//   - graph.Convolve's input gradient is wrong for even kernel sizes (right
+//     for 3 and 5), and the native convolution is 40× slower or more than the
+//     same convolution written as slices plus one matmul: Conv2D uses
+//     space-to-depth, patch slices and one matmul;
+//   - there is no transposed convolution: ConvTranspose2D uses the sub-pixel
+//     decomposition, one matmul plus depth-to-space;
+//   - norm.BatchNorm in training mode does not build (the backend lacks
+//     BatchNormForTraining) or, on its graph path, cuts the batch statistics
+//     from the gradient: BatchNorm differentiates through them;
+//   - graph.Pad, graph.Reverse and graph.Rsqrt have no gradient: the blocks
+//     avoid them.
+//
+// Each of these is pinned down by a TestStock* test, so the day GoMLX changes
+// the tests say so.
+//
+// # Conventions
+//
+// Images are NHWC ([batch, height, width, channels]); convolution kernels are
+// HWIO ([k, k, inC, outC]). Conv2D and ConvTranspose2D have PyTorch's
+// Conv2d/ConvTranspose2d semantics (zero padding, output sizes, weights up to
+// a permutation of axes). Variables take the dtype of the input, so the same
+// code runs in float32 for training and in float64 for gradient checks.
+// Weights start as in PyTorch ([InitPyTorch]) unless [SetInit] selects
+// [InitDCGAN] for a scope.
+//
+// Layers put their variables directly in the scope they are given; use a
+// distinct sub-scope per layer, with scope.At (not In) when a network is
+// applied more than once in a graph:
+//
+//	h := blocks.Conv2D(d.At("conv1"), x, 64, 4, 2, 1)
+//	h = blocks.LeakyReLU(h, 0.2)
+//	h = blocks.Conv2D(d.At("conv2"), h, 128, 4, 2, 1)
+//	h = blocks.BatchNorm(d.At("bn2"), h, training)
+//
+// BatchNorm keeps running averages as non-trainable variables and updates
+// them inside the training graph; see [BatchNorm] for what happens when one
+// network is applied to several batches in one graph.
+package blocks
