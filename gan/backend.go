@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
@@ -25,7 +26,7 @@ const GoBackendConfig = gobackend.BackendName + ":parallelism=-1"
 func NewBackend(w io.Writer) (compute.Backend, error) {
 	xla.EnableAutoInstall(false)
 	if config, ok := os.LookupEnv(compute.ConfigEnvVar); ok && config != "" {
-		return newBackendWithConfig(config)
+		return newBackendWithConfig(withDeadlockGuard(config))
 	}
 	if plugins := XLAPlugins(); len(plugins) > 0 {
 		return newBackendWithConfig("xla")
@@ -33,6 +34,22 @@ func NewBackend(w io.Writer) (compute.Backend, error) {
 	fmt.Fprintf(w, "ganbook: no XLA PJRT plugin found (searched $PJRT_PLUGIN_LIBRARY_PATH, /usr/local/lib/go-xla, ~/.local/lib/go-xla and the system library paths); "+
 		"using the pure-Go backend. For XLA, install a PJRT plugin with go-xla's installer (see README, \"Backends\") or set %s.\n", compute.ConfigEnvVar)
 	return newBackendWithConfig(GoBackendConfig)
+}
+
+// withDeadlockGuard adds parallelism=-1 to a go backend configuration that
+// sets no parallelism of its own: with its default bounded pool, GoMLX
+// v0.28.2's go backend deadlocks when a large matmul saturates the pool while
+// other ops wait for a worker (seen with four trainings on two cores:
+// workerspool.Pool.Saturate and Pool.WaitToStart waiting on each other).
+func withDeadlockGuard(config string) string {
+	name, options, _ := strings.Cut(config, ":")
+	if name != gobackend.BackendName || strings.Contains(options, "parallelism=") {
+		return config
+	}
+	if options == "" {
+		return GoBackendConfig
+	}
+	return config + ",parallelism=-1"
 }
 
 // newBackendWithConfig turns the compute package's panics on unknown names into errors.

@@ -57,3 +57,18 @@ func TestTotalSteps(t *testing.T) {
 		t.Errorf("TotalSteps = %d, want 7", got)
 	}
 }
+
+func TestWithDeadlockGuard(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"go", "go:parallelism=-1"},
+		{"go:ops_sequential", "go:ops_sequential,parallelism=-1"},
+		{"go:parallelism=2", "go:parallelism=2"},
+		{"xla:cpu", "xla:cpu"},
+		{"xla", "xla"},
+	}
+	for _, tc := range tests {
+		if got := withDeadlockGuard(tc.in); got != tc.want {
+			t.Errorf("withDeadlockGuard(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

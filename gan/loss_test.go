@@ -12,7 +12,7 @@ import (
 
 func testBackend(t testing.TB) compute.Backend {
 	t.Helper()
-	b, err := gobackend.New("")
+	b, err := gobackend.New("parallelism=-1") // see withDeadlockGuard
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,11 +11,17 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ganbook/ganbook/tracker"
 )
 
 func main() {
 	if err := newRootCommand().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "ganbook:", err)
+		var filterErr *tracker.FilterError
+		if errors.As(err, &filterErr) {
+			fmt.Fprintln(os.Stderr, filterErr.Caret())
+		}
 		var exit *exitError
 		if errors.As(err, &exit) {
 			os.Exit(exit.code)
@@ -40,6 +46,15 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newTrainCommand())
+	root.AddCommand(
+		newTrainCommand(),
+		newRunsCommand(),
+		newShowCommand(),
+		newCompareCommand(),
+		newExportCommand(),
+		newTagCommand(),
+		newRmCommand(),
+		newReproduceCommand(),
+	)
 	return root
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -28,6 +29,7 @@ type trainFlags struct {
 	db, name, experiment string
 	tags                 []string
 	reproducedFrom       string // set by `ganbook reproduce`
+	progressEvery        int
 }
 
 // trainResult is what a finished training run leaves behind.
@@ -77,6 +79,7 @@ OUT/samples every --sample-every steps, checkpoints to OUT/checkpoints every
 	fl.StringVar(&f.out, "out", "", "output directory for samples and checkpoints (default runs/<time>)")
 	fl.StringVar(&f.dataDir, "data-dir", "", "directory holding the dataset's IDX files (default: the shipped copies)")
 	fl.BoolVar(&f.resume, "resume", false, "continue the run whose checkpoints are in --out")
+	fl.IntVar(&f.progressEvery, "progress-every", 0, "without a terminal, print a progress line every N steps (default: every 5% of the run)")
 	fl.StringVar(&f.db, "db", defaultDB(), "tracker database (env GANBOOK_DB)")
 	fl.StringVar(&f.name, "name", "", "run name in the tracker (default: the id's first 8 digits)")
 	fl.StringVar(&f.experiment, "experiment", "", "experiment the run belongs to (default DATASET-MODEL)")
@@ -152,15 +155,15 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	progress := newProgress(stderr, trainer.Step(), total)
+	progress := newProgress(stderr, trainer.Step(), total, f.progressEvery)
 	var logErr error // the first tracker error; training goes on, the run ends FAILED
 	start := time.Now()
 	last, err := trainer.Run(ctx, gan.RunOptions{Hooks: gan.Hooks{
 		OnStep: func(m gan.StepMetrics) {
-			progress.step(m)
 			if e := rec.step(m); e != nil && logErr == nil {
 				logErr = e
 			}
+			progress.step(m)
 		},
 		OnSample: func(step int, path string, png []byte) {
 			res.samplePath = path
@@ -169,8 +172,14 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 			}
 		},
 		OnSlowStep: func(step int, elapsed time.Duration) {
+			stacks := filepath.Join(f.out, fmt.Sprintf("slow-step-%d-goroutines.txt", step))
+			if file, err := os.Create(stacks); err == nil {
+				_ = pprof.Lookup("goroutine").WriteTo(file, 2)
+				file.Close()
+			}
 			fmt.Fprintf(stderr, "\nganbook: step %d has run for %s: the go backend may be deadlocked "+
-				"(GOMLX_BACKEND=go:parallelism=-1 avoids it); it is aborted after 15 minutes\n", step, elapsed)
+				"(GOMLX_BACKEND=go:parallelism=-1 avoids it); goroutine stacks in %s; the run is aborted after 15 minutes\n",
+				step, elapsed, stacks)
 		},
 	}})
 	progress.finish()
@@ -204,8 +213,11 @@ type progress struct {
 	every int
 }
 
-func newProgress(w io.Writer, done, total int) *progress {
-	p := &progress{w: w, total: total, every: max(1, total/20)}
+func newProgress(w io.Writer, done, total, every int) *progress {
+	if every <= 0 {
+		every = max(1, total/20)
+	}
+	p := &progress{w: w, total: total, every: every}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		p.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(w),
