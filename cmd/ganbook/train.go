@@ -131,6 +131,9 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 	}
 	defer store.Close()
 	spec := recordSpec{experiment: f.experiment, name: f.name, tags: tags, reproducedFrom: f.reproducedFrom}
+	if abs, err := filepath.Abs(f.out); err == nil && spec.tags["out_dir"] == "" {
+		spec.tags["out_dir"] = abs // where `ganbook eval` finds the checkpoints
+	}
 	if f.resume {
 		if prev, err := os.ReadFile(runIDFile(f.out)); err == nil {
 			spec.parentID = strings.TrimSpace(string(prev))
