@@ -55,6 +55,7 @@ func newRootCommand() *cobra.Command {
 		newTagCommand(),
 		newRmCommand(),
 		newReproduceCommand(),
+		newUICommand(),
 	)
 	return root
 }

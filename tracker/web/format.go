@@ -1,0 +1,73 @@
+package web
+
+import (
+	"html/template"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// parsePages parses each page template together with the layout.
+func parsePages() map[string]*template.Template {
+	funcs := template.FuncMap{
+		"statusClass": func(s string) string { return "status-" + strings.ToLower(s) },
+		"inc":         func(i int) int { return i + 1 },
+		"dec":         func(i int) int { return i - 1 },
+	}
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"runs", "run", "compare", "error"} {
+		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html"))
+	}
+	return pages
+}
+
+// formatFloat writes a metric value with four significant digits, and
+// non-finite values as NaN, +Inf and -Inf.
+func formatFloat(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case math.IsInf(v, 1):
+		return "+Inf"
+	case math.IsInf(v, -1):
+		return "-Inf"
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+const timeLayout = "2006-01-02 15:04:05"
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Local().Format(timeLayout)
+}
+
+// formatDuration rounds to the second, or to the millisecond under one.
+func formatDuration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// fieldName writes a params/metrics/tags field in the filter syntax,
+// backquoting keys that are not plain identifiers. ok is false for a key
+// the syntax cannot name (one holding a backquote).
+func fieldName(prefix, key string) (string, bool) {
+	if plainKey.MatchString(key) {
+		return prefix + "." + key, true
+	}
+	if strings.Contains(key, "`") {
+		return "", false
+	}
+	return prefix + ".`" + key + "`", true
+}

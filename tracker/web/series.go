@@ -1,0 +1,179 @@
+package web
+
+import (
+	"container/list"
+	"context"
+	"math"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/ganbook/ganbook/tracker"
+)
+
+// series is a metric series ready to draw: its finite points, downsampled.
+type series struct {
+	Points []point
+	// Total is the number of points stored; NonFinite of them (NaN, ±Inf)
+	// cannot be drawn and are left out of Points.
+	Total, NonFinite int
+}
+
+// seriesVersion identifies the state of a stored series: the tracker's
+// summary changes whenever a point is added.
+type seriesVersion struct {
+	count, lastStep, lastTimeMS int64
+}
+
+func versionOf(m tracker.MetricSummary) seriesVersion {
+	return seriesVersion{m.Count, m.LastStep, m.LastTime.UnixMilli()}
+}
+
+type seriesKey struct{ run, metric string }
+
+type seriesEntry struct {
+	key      seriesKey
+	version  seriesVersion
+	data     *series
+	loadedAt time.Time
+	cost     time.Duration // how long the load took
+}
+
+// seriesCache keeps downsampled series, least recently used first out.
+// Reading a long series through the tracker costs far more than drawing it
+// (a few µs a point), so every series is read once per version: a finished
+// run's series never change and stay cached until evicted.
+type seriesCache struct {
+	load      func(ctx context.Context, run, metric string) ([]tracker.MetricPoint, error)
+	maxPoints int
+	maxSize   int
+	// minRefresh is the least time between two loads of a live run's series.
+	minRefresh time.Duration
+
+	mu       sync.Mutex
+	lru      *list.List // of *seriesEntry, most recent at the front
+	entries  map[seriesKey]*list.Element
+	inflight map[seriesKey]*loadCall
+}
+
+type loadCall struct {
+	done chan struct{}
+	data *series
+	err  error
+}
+
+func newSeriesCache(load func(ctx context.Context, run, metric string) ([]tracker.MetricPoint, error), maxPoints, maxSize int) *seriesCache {
+	return &seriesCache{
+		load: load, maxPoints: maxPoints, maxSize: maxSize,
+		minRefresh: time.Second,
+		lru:        list.New(),
+		entries:    map[seriesKey]*list.Element{},
+		inflight:   map[seriesKey]*loadCall{},
+	}
+}
+
+// get returns the run's series of a metric, loading it when the cache has
+// no copy of the run's current version. A RUNNING run's series changes all
+// the time; a stale copy is returned until it is older than several times
+// what its load cost, so that a live page polling a long series does not
+// keep the database busy.
+func (c *seriesCache) get(ctx context.Context, run tracker.RunInfo, metric string) (*series, error) {
+	summary, ok := run.Metrics[metric]
+	if !ok || summary.Count == 0 {
+		return &series{}, nil
+	}
+	key := seriesKey{run.ID, metric}
+	version := versionOf(summary)
+	c.mu.Lock()
+	if el, ok := c.entries[key]; ok {
+		e := el.Value.(*seriesEntry)
+		fresh := e.version == version
+		throttled := run.Status == tracker.StatusRunning && time.Since(e.loadedAt) < max(c.minRefresh, 4*e.cost)
+		if fresh || throttled {
+			c.lru.MoveToFront(el)
+			c.mu.Unlock()
+			return e.data, nil
+		}
+	}
+	call, loading := c.inflight[key]
+	if !loading {
+		call = &loadCall{done: make(chan struct{})}
+		c.inflight[key] = call
+	}
+	c.mu.Unlock()
+
+	if !loading {
+		// The load outlives a cancelled request: other requests may wait on it.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		start := time.Now()
+		call.data, call.err = c.read(lctx, run.ID, metric)
+		cancel()
+		cost := time.Since(start)
+		c.mu.Lock()
+		delete(c.inflight, key)
+		if call.err == nil {
+			c.put(&seriesEntry{key: key, version: version, data: call.data, loadedAt: time.Now(), cost: cost})
+		}
+		c.mu.Unlock()
+		close(call.done)
+	}
+	select {
+	case <-call.done:
+		return call.data, call.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// put stores an entry; c.mu is held.
+func (c *seriesCache) put(e *seriesEntry) {
+	if el, ok := c.entries[e.key]; ok {
+		el.Value = e
+		c.lru.MoveToFront(el)
+		return
+	}
+	c.entries[e.key] = c.lru.PushFront(e)
+	for c.lru.Len() > c.maxSize {
+		last := c.lru.Back()
+		c.lru.Remove(last)
+		delete(c.entries, last.Value.(*seriesEntry).key)
+	}
+}
+
+// len reports the number of cached series.
+func (c *seriesCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lru.Len()
+}
+
+// read loads a whole series and prepares it for drawing.
+func (c *seriesCache) read(ctx context.Context, run, metric string) (*series, error) {
+	pts, err := c.load(ctx, run, metric)
+	if err != nil {
+		return nil, err
+	}
+	return prepareSeries(pts, c.maxPoints), nil
+}
+
+// prepareSeries drops the points that cannot be drawn and downsamples the
+// rest with LTTB.
+func prepareSeries(pts []tracker.MetricPoint, maxPoints int) *series {
+	s := &series{Total: len(pts)}
+	finite := make([]point, 0, len(pts))
+	for _, p := range pts {
+		if math.IsNaN(p.Value) || math.IsInf(p.Value, 0) {
+			s.NonFinite++
+			continue
+		}
+		finite = append(finite, point{float64(p.Step), p.Value})
+	}
+	s.Points = lttb(finite, maxPoints)
+	if len(s.Points) == len(finite) && cap(finite) > 2*len(finite) {
+		s.Points = append([]point(nil), finite...) // do not pin the large backing array
+	}
+	return s
+}
+
+// loadParallelism caps the series one request loads at once.
+var loadParallelism = max(2, runtime.GOMAXPROCS(0))
