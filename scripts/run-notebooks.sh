@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# run-notebooks.sh executes ganbook's notebooks headless with the GoNB kernel and checks every
+# run-notebooks.sh executes ganbook's notebooks headless in the ganbook kernel (GoNB set up by
+# `ganbook kernel install`, installed into a fresh Jupyter data directory) and checks every
 # executed notebook with internal/nbcheck (errors, panics, non-zero exits, failed assertions,
 # missing pictures). nbconvert itself does not fail on a panicking cell, hence the checker.
 #
@@ -18,6 +19,8 @@
 #   JUPYTER            jupyter executable (default /usr/bin/jupyter, Debian's)
 #   JUPYTER_DATA_DIR   where the kernel spec is installed (default: a private temporary directory,
 #                      so a run does not touch the user's own kernels)
+#   GANBOOK            ganbook binary that installs the kernel (default: built from ./cmd/ganbook)
+#   GANBOOK_KERNEL_NAME  kernel name (default ganbook, the name the notebooks use)
 #   CI                 when "true", a missing tool is a failure instead of a skip
 set -euo pipefail
 
@@ -31,7 +34,7 @@ for arg in "$@"; do
   case "$arg" in
     --self-test) only_self_test=yes ;;
     --no-self-test) self_test=no ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
     -*) echo "run-notebooks: unknown flag $arg" >&2; exit 2 ;;
     *) notebooks+=("$arg") ;;
   esac
@@ -45,8 +48,7 @@ export GOMLX_BACKEND="${GOMLX_BACKEND:-go}"
 export GOMLX_NO_AUTO_INSTALL=1
 jupyter="${JUPYTER:-/usr/bin/jupyter}"
 timeout="${NOTEBOOK_TIMEOUT:-900}"
-kernel_name="${GANBOOK_KERNEL_NAME:-gonb}"
-export GANBOOK_KERNEL_NAME="$kernel_name"
+kernel_name="${GANBOOK_KERNEL_NAME:-ganbook}"
 
 missing() { # missing WHAT: fails in CI, skips locally
   if [[ "${CI:-}" == "true" ]]; then
@@ -76,7 +78,18 @@ out="${NOTEBOOK_OUT:-$work/executed}"
 mkdir -p "$out"
 export JUPYTER_DATA_DIR="${JUPYTER_DATA_DIR:-$work/jupyter}"
 
-scripts/install-notebook-kernel.sh
+ganbook="${GANBOOK:-}"
+if [[ -z "$ganbook" ]]; then
+  ganbook="$work/ganbook"
+  go build -o "$ganbook" ./cmd/ganbook
+fi
+"$ganbook" kernel install --name "$kernel_name" --jupyter-data-dir "$JUPYTER_DATA_DIR"
+"$jupyter" kernelspec list
+# The doctor checks what the notebooks need, `jupyter kernelspec list` seeing the kernel included.
+if ! "$ganbook" kernel doctor --name "$kernel_name" --jupyter-data-dir "$JUPYTER_DATA_DIR"; then
+  echo "run-notebooks: ganbook kernel doctor found a problem (the FAIL lines above)" >&2
+  exit 1
+fi
 go build -o "$work/nbcheck" ./internal/nbcheck/cmd/nbcheck
 
 seconds_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }

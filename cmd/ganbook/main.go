@@ -56,6 +56,7 @@ func newRootCommand() *cobra.Command {
 		newRmCommand(),
 		newReproduceCommand(),
 		newUICommand(),
+		newKernelCommand(),
 	)
 	return root
 }
