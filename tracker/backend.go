@@ -35,6 +35,13 @@ type Backend interface {
 	// Metric returns a run's series of one metric ordered by step, then by
 	// logging order.
 	Metric(ctx context.Context, runID, key string) ([]MetricPoint, error)
+	// MetricSince returns the points of a run's series of one metric whose
+	// step is greater than afterStep, ordered as Metric orders them.
+	MetricSince(ctx context.Context, runID, key string, afterStep int64) ([]MetricPoint, error)
+	// MetricEnvelope returns the envelope of a run's series of one metric
+	// over at most buckets ranges of steps (buckets >= MinEnvelopeBuckets);
+	// an empty envelope when the run never logged the key.
+	MetricEnvelope(ctx context.Context, runID, key string, buckets int) (MetricEnvelope, error)
 	// Images lists a run's images ordered by key then step.
 	Images(ctx context.Context, runID string) ([]ImageInfo, error)
 	// Image returns one image; ErrNotFound when it does not exist.

@@ -41,5 +41,18 @@
 // (a parameter compares numerically when its value is a number). Keys with
 // unusual characters are written in backquotes: metrics.`fid/test`.
 //
+// # Long series
+//
+// Metric returns every point of a series; at a few µs a point, a series of
+// 100,000 points takes most of a second. A chart needs less: MetricEnvelope
+// divides the series' steps into at most n equal ranges and returns, for
+// each, its first, last, smallest and largest points and how many values
+// are NaN, +Inf or -Inf, so that a line drawn through them shows every
+// spike and the ranges where non-finite values were logged. The SQLite
+// backend keeps per-range summaries (rollups) up to date as it writes, in
+// the same transaction as the points, and answers from them in a few
+// milliseconds whatever the series' length. MetricSince returns the points
+// after a step, for a live view catching up.
+//
 // This package knows nothing about GANs: what a run logs is up to its caller.
 package tracker

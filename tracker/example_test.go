@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -109,6 +110,55 @@ func ExampleStore_Compare() {
 	// differs: batch 64 128
 	// a d_loss: last 0.60, min 0.40 at step 1
 	// b d_loss: last 0.30, min 0.20 at step 1
+}
+
+// An envelope summarises a long series in a few ranges of steps without
+// losing its spikes, NaNs or infinities: what a chart of it needs.
+func ExampleStore_MetricEnvelope() {
+	store, cleanup := exampleStore()
+	defer cleanup()
+	ctx := context.Background()
+	run, err := store.StartRun(ctx, "mnist", "long", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for step := range int64(10_000) {
+		v := 1000 / (1000 + float64(step))
+		switch step {
+		case 1234:
+			v = math.NaN()
+		case 4321:
+			v = math.Inf(1)
+		case 7000:
+			v = 5 // a spike
+		}
+		run.LogMetric("loss", step, v)
+	}
+	if err := run.Finish(ctx); err != nil {
+		log.Fatal(err)
+	}
+
+	env, err := store.MetricEnvelope(ctx, run.ID(), "loss", 10)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("width", env.Width)
+	for _, b := range env.Buckets {
+		fmt.Printf("%d: %d points, min %.3f at %d, max %.3f at %d, %d NaN, %d Inf\n",
+			b.Start, b.Count, b.Min.Value, b.Min.Step, b.Max.Value, b.Max.Step, b.NaN, b.PosInf+b.NegInf)
+	}
+	// Output:
+	// width 1024
+	// 0: 1024 points, min 0.494 at 1023, max 1.000 at 0, 0 NaN, 0 Inf
+	// 1024: 1024 points, min 0.328 at 2047, max 0.494 at 1024, 1 NaN, 0 Inf
+	// 2048: 1024 points, min 0.246 at 3071, max 0.328 at 2048, 0 NaN, 0 Inf
+	// 3072: 1024 points, min 0.196 at 4095, max 0.246 at 3072, 0 NaN, 0 Inf
+	// 4096: 1024 points, min 0.163 at 5119, max 0.196 at 4096, 0 NaN, 1 Inf
+	// 5120: 1024 points, min 0.140 at 6143, max 0.163 at 5120, 0 NaN, 0 Inf
+	// 6144: 1024 points, min 0.122 at 7167, max 5.000 at 7000, 0 NaN, 0 Inf
+	// 7168: 1024 points, min 0.109 at 8191, max 0.122 at 7168, 0 NaN, 0 Inf
+	// 8192: 1024 points, min 0.098 at 9215, max 0.109 at 8192, 0 NaN, 0 Inf
+	// 9216: 784 points, min 0.091 at 9999, max 0.098 at 9216, 0 NaN, 0 Inf
 }
 
 // A Ctrl-C handler kills the run: Kill stores every point logged so far,

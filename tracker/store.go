@@ -303,6 +303,39 @@ func (s *Store) Metric(ctx context.Context, run, key string) ([]MetricPoint, err
 	return s.backend.Metric(ctx, id, key)
 }
 
+// MetricSince returns the points of a run's series of one metric logged at
+// steps after afterStep, ordered like Metric: what a live view that has seen
+// the series up to afterStep needs to catch up. A point logged again at a
+// step it has already seen (a re-logged or out-of-order step) is not among
+// them; Metric or MetricEnvelope return it.
+func (s *Store) MetricSince(ctx context.Context, run, key string, afterStep int64) ([]MetricPoint, error) {
+	id, err := s.backend.ResolveID(ctx, run)
+	if err != nil {
+		return nil, err
+	}
+	return s.backend.MetricSince(ctx, id, key, afterStep)
+}
+
+// MinEnvelopeBuckets is the fewest ranges MetricEnvelope divides a series
+// into; a smaller request counts as this many.
+const MinEnvelopeBuckets = 4
+
+// MetricEnvelope returns the envelope of a run's series of one metric over
+// at most buckets equal ranges of steps: in each range its first, last,
+// smallest and largest points and its NaN and ±Inf counts (see
+// MetricEnvelope). The ranges are as narrow as the backend's stored
+// summaries allow, so a chart of n points drawn from it (n/4 to n buckets)
+// loses no spike, whatever the length of the series; the SQLite backend
+// reads at most a few thousand rows for it. The envelope is empty when the
+// run never logged the key.
+func (s *Store) MetricEnvelope(ctx context.Context, run, key string, buckets int) (MetricEnvelope, error) {
+	id, err := s.backend.ResolveID(ctx, run)
+	if err != nil {
+		return MetricEnvelope{}, err
+	}
+	return s.backend.MetricEnvelope(ctx, id, key, max(buckets, MinEnvelopeBuckets))
+}
+
 // Images lists a run's images (without their bytes) by key, then step.
 func (s *Store) Images(ctx context.Context, run string) ([]ImageInfo, error) {
 	id, err := s.backend.ResolveID(ctx, run)

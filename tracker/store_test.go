@@ -765,4 +765,80 @@ func TestConcurrentProcesses(t *testing.T) {
 	if total != procs*points {
 		t.Errorf("%d points stored; want %d", total, procs*points)
 	}
+	// The rollups, written by interleaved transactions of 8 processes, hold
+	// every point: 5,000 steps in ranges of 64, the first point of each the
+	// minimum and the last the maximum of its increasing values.
+	for i, r := range runs {
+		env, err := s.MetricEnvelope(ctx, r.ID, "loss", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if env.Count != points || env.Width != 64 || len(env.Buckets) != (points+63)/64 {
+			t.Errorf("run %s: envelope of %d points in %d buckets of width %d", r.Name, env.Count, len(env.Buckets), env.Width)
+			continue
+		}
+		for j, b := range env.Buckets {
+			lo, hi := int64(64*j), min(int64(64*j+63), points-1)
+			base := float64(i) * 1e6
+			if b.Start != lo || b.Count != hi-lo+1 || b.First.Step != lo || b.Last.Step != hi ||
+				b.Min == nil || b.Min.Step != lo || b.Min.Value != base+float64(lo) || b.Max.Step != hi || b.Max.Value != base+float64(hi) {
+				t.Errorf("run %s bucket %d: %+v", r.Name, j, b)
+				break
+			}
+		}
+	}
+}
+
+// TestMetricEnvelopeAndSince goes through the Store: run id prefixes,
+// unknown runs and keys, and points logged by a live run.
+func TestMetricEnvelopeAndSince(t *testing.T) {
+	s, _ := openStore(t)
+	ctx := context.Background()
+	run, err := s.StartRun(ctx, "e", "live", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	// Steps 0..99 with a NaN at 50, then step 10 logged again.
+	for step := range int64(100) {
+		v := float64(step)
+		if step == 50 {
+			v = math.NaN()
+		}
+		run.LogMetric("loss", step, v)
+	}
+	run.LogMetric("loss", 10, -7)
+	if err := run.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	prefix := run.ID()[:6]
+	env, err := s.MetricEnvelope(ctx, prefix, "loss", 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 101 points in 50 ranges of 2 steps: range 5 (steps 10-11) has 3
+	// points and minimum -7 at step 10, range 25 (steps 50-51) a NaN.
+	if env.Count != 101 || env.Width != 2 || len(env.Buckets) != 50 {
+		t.Fatalf("envelope: %d points, width %d, %d buckets", env.Count, env.Width, len(env.Buckets))
+	}
+	b5, b25 := env.Buckets[5], env.Buckets[25]
+	if b5.Count != 3 || b5.Min.Value != -7 || b5.Min.Step != 10 || b5.First.Value != 10 || b5.Max.Value != 11 || b5.Last.Step != 11 {
+		t.Errorf("bucket 5: %+v (min %+v)", b5, *b5.Min)
+	}
+	if b25.NaN != 1 || b25.Finite() != 1 || env.NonFinite() != 1 {
+		t.Errorf("bucket 25: %+v", b25)
+	}
+	since, err := s.MetricSince(ctx, prefix, "loss", 97)
+	if err != nil || len(since) != 2 || since[0].Step != 98 || since[1].Step != 99 {
+		t.Errorf("MetricSince(97): %+v, %v", since, err)
+	}
+	if env, err := s.MetricEnvelope(ctx, prefix, "never", 10); err != nil || env.Count != 0 || len(env.Buckets) != 0 {
+		t.Errorf("unlogged key: %+v, %v", env, err)
+	}
+	if _, err := s.MetricEnvelope(ctx, "ffffffffff", "loss", 10); !errors.Is(err, tracker.ErrNotFound) {
+		t.Errorf("unknown run: %v", err)
+	}
+	if _, err := s.MetricSince(ctx, "ffffffffff", "loss", 0); !errors.Is(err, tracker.ErrNotFound) {
+		t.Errorf("unknown run: %v", err)
+	}
 }

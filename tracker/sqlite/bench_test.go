@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"math"
 	"path/filepath"
 	"testing"
 	"time"
@@ -194,5 +195,69 @@ func BenchmarkLogMetric(b *testing.B) {
 	b.StopTimer()
 	if err := run.Finish(ctx); err != nil {
 		b.Fatal(err)
+	}
+}
+
+// BenchmarkMetricEnvelope reads a series of 100,000 points (steps 0…99,999)
+// and one of 16,000 whole and as envelopes of 1000 buckets: the envelope
+// of the long series from the rollups (1,563 rows of 64 steps), that of the
+// short one from its points.
+//
+// Run: go test -run '^$' -bench MetricEnvelope ./tracker/sqlite/
+func BenchmarkMetricEnvelope(b *testing.B) {
+	ctx := context.Background()
+	d, err := Open(filepath.Join(b.TempDir(), "env.db"), tracker.BackendConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	const id = "00ff"
+	if err := d.CreateRun(ctx, tracker.NewRun{ID: id, Experiment: "bench", Name: "env", StartTime: time.Now()}); err != nil {
+		b.Fatal(err)
+	}
+	for _, s := range []struct {
+		key string
+		n   int
+	}{{"long", 100_000}, {"short", 16_000}} {
+		for from := 0; from < s.n; from += 8192 {
+			batch := tracker.Batch{RunID: id}
+			for step := from; step < min(from+8192, s.n); step++ {
+				batch.Metrics = append(batch.Metrics, tracker.MetricPoint{Key: s.key, Step: int64(step), Time: time.Now(), Value: math.Sin(float64(step) / 1000)})
+			}
+			if err := d.WriteBatch(ctx, batch); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("Metric/100k", func(b *testing.B) {
+		for b.Loop() {
+			if pts, err := d.Metric(ctx, id, "long"); err != nil || len(pts) != 100_000 {
+				b.Fatal(len(pts), err)
+			}
+		}
+	})
+	for _, s := range []struct {
+		name, key string
+		n         int64
+	}{{"100k", "long", 100_000}, {"16k", "short", 16_000}} {
+		b.Run("Envelope/"+s.name+"/1000", func(b *testing.B) {
+			for b.Loop() {
+				if env, err := d.MetricEnvelope(ctx, id, s.key, 1000); err != nil || env.Count != s.n {
+					b.Fatal(env.Count, err)
+				}
+			}
+		})
+		b.Run("FromPoints/"+s.name+"/1000", func(b *testing.B) {
+			pk, err := runPK(ctx, d.db, id)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				env := tracker.MetricEnvelope{Key: s.key}
+				if err := d.rawEnvelope(ctx, &env, pk, 1000); err != nil || env.Count != s.n {
+					b.Fatal(env.Count, err)
+				}
+			}
+		})
 	}
 }

@@ -179,6 +179,7 @@ type summary struct {
 	minValue            float64 // NaN until a non-NaN value is seen
 	minStep, count      int64
 	hasLast, hasMinimum bool
+	rollups             *rollupBuilder
 }
 
 const upsertSummarySQL = `
@@ -240,7 +241,8 @@ func (d *DB) WriteBatch(ctx context.Context, b tracker.Batch) error {
 }
 
 // insertMetrics inserts the points in multi-row statements and folds them
-// into metric_summary, one upsert per key.
+// into metric_summary, one upsert per key, and into the stored rollups of
+// the buckets they fall in.
 func insertMetrics(ctx context.Context, tx *sql.Tx, pk int64, points []tracker.MetricPoint) error {
 	if len(points) == 0 {
 		return nil
@@ -264,7 +266,7 @@ func insertMetrics(ctx context.Context, tx *sql.Tx, pk int64, points []tracker.M
 			args = append(args, pk, p.Key, p.Step, ms(p.Time), v, kind)
 			if p.Key != lastKey || s == nil { // points often come in runs of one key
 				if s = sums[p.Key]; s == nil {
-					s = &summary{minValue: math.NaN()}
+					s = &summary{minValue: math.NaN(), rollups: newRollupBuilder()}
 					sums[p.Key] = s
 					order = append(order, p.Key)
 				}
@@ -277,6 +279,7 @@ func insertMetrics(ctx context.Context, tx *sql.Tx, pk int64, points []tracker.M
 			if !math.IsNaN(p.Value) && (!s.hasMinimum || p.Value < s.minValue) {
 				s.minValue, s.minStep, s.hasMinimum = p.Value, p.Step, true
 			}
+			s.rollups.add(rollPoint{step: p.Step, wall: ms(p.Time), value: p.Value})
 		}
 		var err error
 		if len(chunk) == rowsPerInsert {
@@ -309,7 +312,15 @@ func insertMetrics(ctx context.Context, tx *sql.Tx, pk int64, points []tracker.M
 			return err
 		}
 	}
-	return nil
+	// The rollups of the batch's points, merged into the stored ones.
+	w := newRollupWriter(tx, true)
+	defer w.close()
+	for _, key := range order {
+		if err := w.write(ctx, pk, key, sums[key].rollups.levels()); err != nil {
+			return err
+		}
+	}
+	return w.flush(ctx)
 }
 
 // EndRun implements tracker.Backend.
@@ -561,12 +572,18 @@ func (d *DB) each(ctx context.Context, query string, f func(scanner) error, args
 
 // Metric implements tracker.Backend.
 func (d *DB) Metric(ctx context.Context, runID, key string) ([]tracker.MetricPoint, error) {
+	return d.metric(ctx, runID, key, "")
+}
+
+// metric reads a series, or the part of it that the condition cond (on
+// step, with its arguments args) selects.
+func (d *DB) metric(ctx context.Context, runID, key, cond string, args ...any) ([]tracker.MetricPoint, error) {
 	pk, err := runPK(ctx, d.db, runID)
 	if err != nil {
 		return nil, err
 	}
 	points := []tracker.MetricPoint{}
-	err = d.each(ctx, `SELECT step, wall_ms, value, kind FROM metrics WHERE run_pk = ? AND key = ? ORDER BY step, rowid`, func(s scanner) error {
+	err = d.each(ctx, `SELECT step, wall_ms, value, kind FROM metrics WHERE run_pk = ? AND key = ?`+cond+` ORDER BY step, rowid`, func(s scanner) error {
 		var step, wall, kind int64
 		var v sql.NullFloat64
 		if err := s.Scan(&step, &wall, &v, &kind); err != nil {
@@ -574,7 +591,7 @@ func (d *DB) Metric(ctx context.Context, runID, key string) ([]tracker.MetricPoi
 		}
 		points = append(points, tracker.MetricPoint{Key: key, Step: step, Time: fromMS(wall), Value: decodeValue(v, kind)})
 		return nil
-	}, pk, key)
+	}, append([]any{pk, key}, args...)...)
 	return points, err
 }
 

@@ -29,29 +29,61 @@ func init() {
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migrations holds the SQL of each schema version; migrations[i] takes a
-// database from version i to i+1.
-var migrations = loadMigrations()
+// migration takes a database from one schema version to the next: its SQL,
+// then, in the same transaction, the Go code that fills what SQL alone
+// cannot compute well (nil for most).
+type migration struct {
+	sql  string
+	fill func(ctx context.Context, tx *sql.Tx) error
+}
 
-func loadMigrations() []string {
+// migrations[i] takes a database from version i to i+1.
+var migrations = loadMigrations(map[int]func(context.Context, *sql.Tx) error{
+	2: backfillRollups,
+})
+
+func loadMigrations(fills map[int]func(context.Context, *sql.Tx) error) []migration {
 	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
 	if err != nil {
 		panic(err)
 	}
-	out := make([]string, len(names))
+	out := make([]migration, len(names))
 	for _, name := range names { // Glob sorts; the number prefix must match the position
 		n, err := strconv.Atoi(strings.SplitN(path.Base(name), "_", 2)[0])
-		if err != nil || n < 1 || n > len(names) || out[n-1] != "" {
+		if err != nil || n < 1 || n > len(names) || out[n-1].sql != "" {
 			panic("tracker/sqlite: bad migration file name " + name)
 		}
 		b, err := migrationFiles.ReadFile(name)
 		if err != nil {
 			panic(err)
 		}
-		out[n-1] = string(b)
+		out[n-1] = migration{sql: string(b), fill: fills[n]}
+	}
+	for n := range fills {
+		if n < 1 || n > len(out) {
+			panic(fmt.Sprintf("tracker/sqlite: Go code for migration %d, which has no SQL file", n))
+		}
 	}
 	return out
 }
+
+// apply runs the migration in tx.
+func (m migration) apply(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return err
+	}
+	if m.fill != nil {
+		return m.fill(ctx, tx)
+	}
+	return nil
+}
+
+const (
+	// rollupsVersion is the first schema version with metric_rollups.
+	rollupsVersion = 2
+	// oldestReadableVersion is the oldest schema a read-only handle reads.
+	oldestReadableVersion = 1
+)
 
 // SchemaVersion is the schema version this package writes: the number of
 // its migrations. It is kept in the database's user_version.
@@ -66,6 +98,10 @@ type DB struct {
 	db       *sql.DB
 	path     string
 	readOnly bool
+	// rollups tells whether the schema has metric_rollups. Only a read-only
+	// handle on a database of schema version 1 lacks them; it computes
+	// envelopes from the raw points instead.
+	rollups bool
 	// writeMu serialises this process's write transactions: SQLite admits one
 	// writer at a time anyway, and waiting on a mutex is prompter than
 	// SQLite's busy handler, which sleeps.
@@ -148,15 +184,23 @@ func (d *DB) prepare(busy time.Duration) error {
 		return err
 	}
 	if d.readOnly {
-		if version < SchemaVersion() {
+		// Version 2 only added metric_rollups, which a reader can do
+		// without: a read-only handle (ganbook ui, say) still opens a
+		// database that no newer writer has upgraded yet.
+		if version < oldestReadableVersion {
 			return fmt.Errorf("tracker/sqlite: %s has schema version %d, older than this program's %d; open it read-write once to upgrade it", d.path, version, SchemaVersion())
 		}
+		d.rollups = version >= rollupsVersion
 		return nil
 	}
 	if err := d.setWAL(ctx, busy); err != nil {
 		return err
 	}
-	return d.migrate(ctx)
+	if err := d.migrate(ctx); err != nil {
+		return err
+	}
+	d.rollups = true
+	return nil
 }
 
 // checkVersion reads the schema version without writing anything.
@@ -232,7 +276,7 @@ func (d *DB) migrateOne(ctx context.Context) (done bool, err error) {
 		}
 		return true, nil
 	}
-	if _, err := tx.ExecContext(ctx, migrations[version]); err != nil {
+	if err := migrations[version].apply(ctx, tx); err != nil {
 		return false, d.classify(fmt.Sprintf("migrate to schema version %d", version+1), err)
 	}
 	// PRAGMA takes no parameters; both values are integers of this program.

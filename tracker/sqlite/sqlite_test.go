@@ -342,7 +342,7 @@ func TestMigrationFiles(t *testing.T) {
 	defer db.Close()
 	for i, m := range migrations {
 		tx, _ := db.Begin()
-		if _, err := tx.Exec(m); err != nil {
+		if err := m.apply(context.Background(), tx); err != nil {
 			t.Fatalf("migration %d: %v", i+1, err)
 		}
 		tx.Commit()
@@ -355,7 +355,7 @@ func TestMigrationFiles(t *testing.T) {
 		tables = append(tables, n)
 	}
 	rows.Close()
-	want := []string{"experiments", "images", "metric_summary", "metrics", "params", "runs", "tags"}
+	want := []string{"experiments", "images", "metric_rollups", "metric_summary", "metrics", "params", "runs", "tags"}
 	if !slices.Equal(tables, want) {
 		t.Errorf("tables %v; want %v", tables, want)
 	}

@@ -27,15 +27,19 @@
 // chart is an image that a test can request and inspect like any other
 // response, and the same plotting library serves the rest of the project.
 //
-// A chart draws at most 1000 points a line (WithMaxPoints): longer series
-// are downsampled on the server with Largest-Triangle-Three-Buckets, which
-// keeps the peaks and dips that striding would lose. Reading a long series
-// through the tracker costs far more than drawing it, so the handler keeps
-// downsampled series in memory, keyed by the run's metric summary so that a
-// new point invalidates them; a finished run's series are read once. Serve
-// loads the series of the most recent runs in the background at start
-// (WithPrewarm). NaN and ±Inf values cannot be drawn; a chart says how many
-// it left out.
+// A chart draws at most 1000 points a line (WithMaxPoints). It does not
+// read the whole series: it asks the tracker for the series' envelope over
+// as many ranges of steps (tracker.Store.MetricEnvelope: each range's
+// first, last, smallest and largest points, served from rollups that the
+// tracker keeps as it writes, a few thousand rows whatever the series'
+// length) and downsamples the envelope's points with
+// Largest-Triangle-Three-Buckets, which keeps the peaks and dips that
+// striding would lose. The handler keeps the downsampled series in memory,
+// keyed by the run's metric summary so that a new point invalidates them;
+// a finished run's series are read once. Serve loads the series of the most
+// recent runs in the background at start (WithPrewarm). NaN and ±Inf values
+// cannot be drawn; the envelope counts them, and a chart says how many it
+// left out.
 //
 // # Security
 //

@@ -90,25 +90,55 @@ func TestLTTBKeepsSpikes(t *testing.T) {
 	}
 }
 
-func TestPrepareSeriesDropsNonFinite(t *testing.T) {
-	in := []tracker.MetricPoint{
-		{Step: 0, Value: 1}, {Step: 1, Value: math.NaN()}, {Step: 2, Value: 2},
-		{Step: 3, Value: math.Inf(1)}, {Step: 4, Value: math.Inf(-1)}, {Step: 5, Value: 3},
+// TestPrepareSeries checks what a chart draws of an envelope: the finite
+// points among each range's first, min, max and last, in step order, each
+// once; the non-finite values counted, not drawn.
+func TestPrepareSeries(t *testing.T) {
+	at := func(step int64, v float64) tracker.MetricPoint { return tracker.MetricPoint{Step: step, Value: v} }
+	ptr := func(p tracker.MetricPoint) *tracker.MetricPoint { return &p }
+	env := tracker.MetricEnvelope{Count: 13, Width: 4, Buckets: []tracker.EnvelopeBucket{
+		// Steps 0-3: 1, NaN, 5, 2 — first 1 (the min), max 5, last 2.
+		{Start: 0, Count: 4, NaN: 1, First: at(0, 1), Min: ptr(at(0, 1)), Max: ptr(at(2, 5)), Last: at(3, 2)},
+		// Steps 4-7: +Inf, 3, -Inf, 4 — first +Inf (not drawn), min 3, max
+		// 4, also the last.
+		{Start: 4, Count: 4, PosInf: 1, NegInf: 1, First: at(4, math.Inf(1)), Min: ptr(at(5, 3)), Max: ptr(at(7, 4)), Last: at(7, 4)},
+		// Steps 8-11: NaN at 8 and at 11, nothing to draw.
+		{Start: 8, Count: 2, NaN: 2, First: at(8, math.NaN()), Last: at(11, math.NaN())},
+		// Step 12 logged three times: 6, 6.5, 7.
+		{Start: 12, Count: 3, First: at(12, 6), Min: ptr(at(12, 6)), Max: ptr(at(12, 7)), Last: at(12, 7)},
+	}}
+	s := prepareSeries(env, 100)
+	if s.Total != 13 || s.NonFinite != 5 {
+		t.Errorf("Total %d NonFinite %d, want 13 and 5", s.Total, s.NonFinite)
 	}
-	s := prepareSeries(in, 100)
-	if s.Total != 6 || s.NonFinite != 3 {
-		t.Errorf("Total %d NonFinite %d, want 6 and 3", s.Total, s.NonFinite)
-	}
-	if want := []point{{0, 1}, {2, 2}, {5, 3}}; !reflect.DeepEqual(s.Points, want) {
+	if want := []point{{0, 1}, {2, 5}, {3, 2}, {5, 3}, {7, 4}, {12, 6}, {12, 7}}; !reflect.DeepEqual(s.Points, want) {
 		t.Errorf("points %v, want %v", s.Points, want)
 	}
+	// Over the budget, LTTB keeps the ends and the salient points.
+	if s := prepareSeries(env, 3); !reflect.DeepEqual(s.Points, []point{{0, 1}, {2, 5}, {12, 7}}) {
+		t.Errorf("budget 3: points %v", s.Points)
+	}
+}
+
+// envelopeOf is a loader's answer: the envelope of two points, 1 at step
+// 0 and 2 at step 1.
+func envelopeOf(metric string) tracker.MetricEnvelope {
+	p0 := tracker.MetricPoint{Key: metric, Step: 0, Value: 1}
+	p1 := tracker.MetricPoint{Key: metric, Step: 1, Value: 2}
+	return tracker.MetricEnvelope{Key: metric, Count: 2, Width: 1, Buckets: []tracker.EnvelopeBucket{
+		{Start: 0, Count: 1, First: p0, Last: p0, Min: &p0, Max: &p0},
+		{Start: 1, Count: 1, First: p1, Last: p1, Min: &p1, Max: &p1},
+	}}
 }
 
 func TestSeriesCache(t *testing.T) {
 	var loads atomic.Int64
-	load := func(ctx context.Context, run, metric string) ([]tracker.MetricPoint, error) {
+	load := func(ctx context.Context, run, metric string, buckets int) (tracker.MetricEnvelope, error) {
 		loads.Add(1)
-		return []tracker.MetricPoint{{Step: 0, Value: 1}, {Step: 1, Value: 2}}, nil
+		if buckets != 100 {
+			t.Errorf("loader asked for %d buckets, want the chart's 100 points", buckets)
+		}
+		return envelopeOf(metric), nil
 	}
 	c := newSeriesCache(load, 100, 2)
 	now := time.Now()
@@ -161,10 +191,10 @@ func TestSeriesCache(t *testing.T) {
 func TestSeriesCacheLoadsOnce(t *testing.T) {
 	var loads atomic.Int64
 	release := make(chan struct{})
-	load := func(ctx context.Context, run, metric string) ([]tracker.MetricPoint, error) {
+	load := func(ctx context.Context, run, metric string, buckets int) (tracker.MetricEnvelope, error) {
 		loads.Add(1)
 		<-release
-		return []tracker.MetricPoint{{Step: 0, Value: 1}}, nil
+		return envelopeOf(metric), nil
 	}
 	c := newSeriesCache(load, 100, 10)
 	run := tracker.RunInfo{ID: "a", Status: tracker.StatusFinished, Metrics: map[string]tracker.MetricSummary{"m": {Count: 1}}}

@@ -11,13 +11,18 @@ import (
 	"github.com/ganbook/ganbook/tracker"
 )
 
-// series is a metric series ready to draw: its finite points, downsampled.
+// series is a metric series ready to draw: the finite points of its
+// envelope, downsampled.
 type series struct {
 	Points []point
 	// Total is the number of points stored; NonFinite of them (NaN, ±Inf)
 	// cannot be drawn and are left out of Points.
 	Total, NonFinite int
 }
+
+// envelopeLoader reads a series' envelope over at most buckets ranges of
+// steps, as tracker.Store.MetricEnvelope does.
+type envelopeLoader func(ctx context.Context, run, metric string, buckets int) (tracker.MetricEnvelope, error)
 
 // seriesVersion identifies the state of a stored series: the tracker's
 // summary changes whenever a point is added.
@@ -40,11 +45,12 @@ type seriesEntry struct {
 }
 
 // seriesCache keeps downsampled series, least recently used first out.
-// Reading a long series through the tracker costs far more than drawing it
-// (a few µs a point), so every series is read once per version: a finished
-// run's series never change and stay cached until evicted.
+// An envelope costs milliseconds to read whatever the series' length, and
+// its chart about as much to draw; caching spares both, so every series is
+// read once per version: a finished run's series never change and stay
+// cached until evicted.
 type seriesCache struct {
-	load      func(ctx context.Context, run, metric string) ([]tracker.MetricPoint, error)
+	load      envelopeLoader
 	maxPoints int
 	maxSize   int
 	// minRefresh is the least time between two loads of a live run's series.
@@ -62,7 +68,7 @@ type loadCall struct {
 	err  error
 }
 
-func newSeriesCache(load func(ctx context.Context, run, metric string) ([]tracker.MetricPoint, error), maxPoints, maxSize int) *seriesCache {
+func newSeriesCache(load envelopeLoader, maxPoints, maxSize int) *seriesCache {
 	return &seriesCache{
 		load: load, maxPoints: maxPoints, maxSize: maxSize,
 		minRefresh: time.Second,
@@ -147,26 +153,28 @@ func (c *seriesCache) len() int {
 	return c.lru.Len()
 }
 
-// read loads a whole series and prepares it for drawing.
+// read loads a series' envelope over as many ranges as a chart has
+// points, and prepares it for drawing.
 func (c *seriesCache) read(ctx context.Context, run, metric string) (*series, error) {
-	pts, err := c.load(ctx, run, metric)
+	env, err := c.load(ctx, run, metric, c.maxPoints)
 	if err != nil {
 		return nil, err
 	}
-	return prepareSeries(pts, c.maxPoints), nil
+	return prepareSeries(env, c.maxPoints), nil
 }
 
-// prepareSeries drops the points that cannot be drawn and downsamples the
-// rest with LTTB.
-func prepareSeries(pts []tracker.MetricPoint, maxPoints int) *series {
-	s := &series{Total: len(pts)}
+// prepareSeries keeps the finite points of an envelope (up to four a
+// range: first, min, max, last) and downsamples them with LTTB to at most
+// maxPoints. The envelope keeps each range's extremes, LTTB the most
+// salient of them.
+func prepareSeries(env tracker.MetricEnvelope, maxPoints int) *series {
+	s := &series{Total: int(env.Count), NonFinite: int(env.NonFinite())}
+	pts := env.Points()
 	finite := make([]point, 0, len(pts))
 	for _, p := range pts {
-		if math.IsNaN(p.Value) || math.IsInf(p.Value, 0) {
-			s.NonFinite++
-			continue
+		if !math.IsNaN(p.Value) && !math.IsInf(p.Value, 0) {
+			finite = append(finite, point{float64(p.Step), p.Value})
 		}
-		finite = append(finite, point{float64(p.Step), p.Value})
 	}
 	s.Points = lttb(finite, maxPoints)
 	if len(s.Points) == len(finite) && cap(finite) > 2*len(finite) {

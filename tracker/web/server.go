@@ -62,8 +62,9 @@ func WithKeyParams(keys ...string) Option {
 	return func(c *config) { c.keyParams = append([]string(nil), keys...) }
 }
 
-// WithMaxPoints sets how many points of a series a chart draws at most;
-// longer series are downsampled with LTTB. The default is 1000.
+// WithMaxPoints sets how many points of a series a chart draws at most:
+// the series' envelope over that many ranges of steps is downsampled with
+// LTTB. The default is 1000.
 func WithMaxPoints(n int) Option {
 	return func(c *config) { c.maxPoints = n }
 }
@@ -125,7 +126,7 @@ func NewHandler(store *tracker.Store, opts ...Option) *Handler {
 		cfg.poll = 2 * time.Second
 	}
 	h := &Handler{store: store, cfg: cfg, mux: http.NewServeMux(), pages: parsePages()}
-	h.series = newSeriesCache(store.Metric, cfg.maxPoints, cfg.cacheSize)
+	h.series = newSeriesCache(store.MetricEnvelope, cfg.maxPoints, cfg.cacheSize)
 	static, err := fs.Sub(assets, "static")
 	if err != nil {
 		panic(err) // the embedded tree is fixed at build time
