@@ -1,0 +1,6 @@
+// Package tracked trains small MNIST GANs with package gan, records them in the experiment
+// tracker the way the ganbook command does (the same parameters, metrics and sample images),
+// and draws what the tracker holds: loss curves of one or several runs, sample grids side by
+// side and a table of the parameters that differ. It serves notebooks 06 and 07 and their
+// tutorials.
+package tracked
