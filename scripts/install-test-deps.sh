@@ -29,6 +29,6 @@ if ((${#missing[@]})); then
 fi
 
 go mod download
-if [[ -x scripts/install-notebook-kernel.sh ]]; then
-  scripts/install-notebook-kernel.sh
-fi
+# Build the pinned GoNB and goimports now (cached in ~/.cache/ganbook/bin), registering the kernel
+# in a private Jupyter data directory: the tests must not touch the user's own kernels.
+JUPYTER_DATA_DIR="${GANBOOK_CACHE:-$HOME/.cache/ganbook}/jupyter-test" scripts/install-notebook-kernel.sh

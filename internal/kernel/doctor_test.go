@@ -244,7 +244,7 @@ func TestDoctorAsksJupyter(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)
-			w.doctor.Env = []string{"PATH=" + w.pathDir + ":" + filepath.Dir(jupyter), "HOME=" + os.Getenv("HOME")}
+			w.doctor.Env = []string{"PATH=" + w.pathDir + ":" + filepath.Dir(jupyter), "HOME=" + t.TempDir() /* a user-wide kernel must not leak in */}
 			readDir := t.TempDir() // not the user's own data directory, which may hold a ganbook kernel
 			if tc.dataDirEnv {
 				readDir = w.dataDir
