@@ -1,11 +1,18 @@
 package gan
 
 import (
+	"slices"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // benchmarkIteration times one D+G iteration (what ../shared/bench/torch_gan_bench.py
-// times for PyTorch) on random data; images/s = batch / (ns/op).
+// times for PyTorch) on random data; images/s = batch / (ns/op). It also reports
+// median-ms (the median iteration, what the PyTorch script reports; less moved by
+// other processes' bursts than the mean) and cpu-ms/op, the process's user+system
+// CPU time per iteration: on a shared machine it moves less with the load than
+// the wall time, and over median-ms it shows how many cores an iteration keeps busy.
 func benchmarkIteration(b *testing.B, arch string, batch int) {
 	cfg := DefaultConfig()
 	cfg.Model, cfg.Batch, cfg.Steps = arch, batch, b.N+3
@@ -22,13 +29,30 @@ func benchmarkIteration(b *testing.B, arch string, batch int) {
 			b.Fatal(err)
 		}
 	}
+	steps := make([]time.Duration, 0, b.N)
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	for range b.N {
+		start := time.Now()
 		if _, err := tr.TrainStep(); err != nil {
 			b.Fatal(err)
 		}
+		steps = append(steps, time.Since(start))
 	}
+	b.StopTimer()
+	slices.Sort(steps)
 	b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "images/s")
+	b.ReportMetric(float64(steps[len(steps)/2])/float64(time.Millisecond), "median-ms")
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+}
+
+// cpuTime is the process's user+system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func BenchmarkIterationMLP(b *testing.B)   { benchmarkIteration(b, ModelMLP, 128) }

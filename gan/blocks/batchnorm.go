@@ -89,49 +89,72 @@ func BatchNorm(scope *model.Scope, x *graph.Node, training bool, opts ...BatchNo
 	g := x.Graph()
 	dtype := x.DType()
 	features := x.Shape().Dimensions[x.Rank()-1]
+	rows := x.Shape().Size() / features
 	vshape := shapes.Make(dtype, features)
 	gamma := scope.WithInitializer(gammaInit(scope)).VariableWithShape("gamma", vshape).NodeValue(g)
 	beta := scope.WithInitializer(graph.Zeros).VariableWithShape("beta", vshape).NodeValue(g)
 	runMeanVar := scope.WithInitializer(graph.Zeros).VariableWithShape("running_mean", vshape).SetTrainable(false)
 	runVarVar := scope.WithInitializer(graph.Ones).VariableWithShape("running_var", vshape).SetTrainable(false)
 
-	// Shape [1, ..., 1, features] that broadcasts against x.
-	bdims := make([]int, x.Rank())
-	for i := range bdims {
-		bdims[i] = 1
-	}
-	bdims[len(bdims)-1] = features
-	reduceAxes := make([]int, x.Rank()-1)
-	for i := range reduceAxes {
-		reduceAxes[i] = i
+	// All batch-sized work is on x as [rows, features]; sums over the rows
+	// and broadcasts back to them are matmuls with a ones vector (sumRows,
+	// broadcastRows), which the go backend runs far faster than ReduceSum,
+	// BroadcastInDim or element-wise ops with implicit broadcasting.
+	x2 := graph.Reshape(x, rows, features)
+	if !training {
+		// Inference: y = x·s + (beta − μ·s). Rsqrt is avoided throughout
+		// because it has no gradient registered in GoMLX v0.28.2.
+		mean, variance := runMeanVar.NodeValue(g), runVarVar.NodeValue(g)
+		scale := graph.Mul(gamma, graph.Reciprocal(graph.Sqrt(graph.AddScalar(variance, cfg.epsilon))))
+		shift := graph.Sub(beta, graph.Mul(mean, scale))
+		y := graph.Add(graph.Mul(x2, broadcastRows(scale, rows)), broadcastRows(shift, rows))
+		return graph.Reshape(y, x.Shape().Dimensions...)
 	}
 
-	var mean, variance *graph.Node
-	if training {
-		n := x.Shape().Size() / features
-		mean = graph.ReduceMean(x, reduceAxes...)
-		centred := graph.Sub(x, graph.Reshape(mean, bdims...))
-		variance = graph.ReduceMean(graph.Square(centred), reduceAxes...)
-		if !cfg.frozenStats {
-			m := cfg.momentum
-			unbias := 1.0
-			if n > 1 {
-				unbias = float64(n) / float64(n-1)
-			}
-			rm := runMeanVar.NodeValue(g)
-			rv := runVarVar.NodeValue(g)
-			runMeanVar.SetNodeValue(graph.Add(graph.MulScalar(rm, 1-m), graph.MulScalar(graph.StopGradient(mean), m)))
-			runVarVar.SetNodeValue(graph.Add(graph.MulScalar(rv, 1-m), graph.MulScalar(graph.StopGradient(variance), m*unbias)))
-		}
-		// (x−μ)·s + beta with s = gamma/√(σ²+ε) computed on the [features]
-		// vector, so the batch-sized work is one Mul and one Add.
-		scale := graph.Mul(gamma, graph.Reciprocal(graph.Sqrt(graph.AddScalar(variance, cfg.epsilon))))
-		return graph.Add(graph.Mul(centred, graph.Reshape(scale, bdims...)), graph.Reshape(beta, bdims...))
+	// Training: batch statistics. The gradient is written out (see
+	// withCustomVJP) in its closed form, with v = ∂L/∂y, x̂ = (x−μ)/σ,
+	// s = gamma/σ and n rows:
+	//
+	//	∂beta = Σv,  ∂gamma = Σ v·x̂,  ∂x = s·(v − Σv/n − x̂·Σ(v·x̂)/n)
+	//
+	// which includes the terms through μ and σ² (the reason this BatchNorm
+	// exists; TestBatchNormFDCheckSeesBatchStatistics).
+	type batchStats struct{ mean, centred, variance, invStd, scale *graph.Node }
+	var st batchStats // of the last forward built: the live one (see withCustomVJP)
+	n := float64(rows)
+	forward := func(in []*graph.Node, _ bool) *graph.Node {
+		x2, gamma, beta := graph.Reshape(in[0], rows, features), in[1], in[2]
+		mean := graph.MulScalar(sumRows(x2), 1/n)
+		centred := graph.Sub(x2, broadcastRows(mean, rows))
+		variance := graph.MulScalar(sumRows(graph.Square(centred)), 1/n)
+		invStd := graph.Reciprocal(graph.Sqrt(graph.AddScalar(variance, cfg.epsilon)))
+		scale := graph.Mul(gamma, invStd)
+		st = batchStats{mean, centred, variance, invStd, scale}
+		y := graph.Add(graph.Mul(centred, broadcastRows(scale, rows)), broadcastRows(beta, rows))
+		return graph.Reshape(y, x.Shape().Dimensions...)
 	}
-	// Inference: y = x·s + (beta − μ·s). Rsqrt is avoided throughout because it
-	// has no gradient registered in GoMLX v0.28.2.
-	mean, variance = runMeanVar.NodeValue(g), runVarVar.NodeValue(g)
-	scale := graph.Mul(gamma, graph.Reciprocal(graph.Sqrt(graph.AddScalar(variance, cfg.epsilon))))
-	shift := graph.Sub(beta, graph.Mul(mean, scale))
-	return graph.Add(graph.Mul(x, graph.Reshape(scale, bdims...)), graph.Reshape(shift, bdims...))
+	y := withCustomVJP([]*graph.Node{x, gamma, beta}, forward, func(v *graph.Node) []*graph.Node {
+		v2 := graph.Reshape(v, rows, features)
+		sumV := sumRows(v2)
+		sumVC := sumRows(graph.Mul(v2, st.centred)) // Σ v·(x−μ) = σ·Σ v·x̂
+		dGamma := graph.Mul(sumVC, st.invStd)
+		// ∂x = v·s − (x−μ)·(s/σ²·Σv(x−μ)/n) − s·Σv/n
+		a := graph.Mul(st.scale, graph.MulScalar(graph.Mul(sumVC, graph.Square(st.invStd)), 1/n))
+		c := graph.MulScalar(graph.Mul(st.scale, sumV), 1/n)
+		dx := graph.Sub(graph.Mul(v2, broadcastRows(st.scale, rows)),
+			graph.Add(graph.Mul(st.centred, broadcastRows(a, rows)), broadcastRows(c, rows)))
+		return []*graph.Node{graph.Reshape(dx, x.Shape().Dimensions...), dGamma, sumV}
+	})
+	if !cfg.frozenStats {
+		m := cfg.momentum
+		unbias := 1.0
+		if rows > 1 {
+			unbias = n / (n - 1)
+		}
+		rm := runMeanVar.NodeValue(g)
+		rv := runVarVar.NodeValue(g)
+		runMeanVar.SetNodeValue(graph.Add(graph.MulScalar(rm, 1-m), graph.MulScalar(graph.StopGradient(st.mean), m)))
+		runVarVar.SetNodeValue(graph.Add(graph.MulScalar(rv, 1-m), graph.MulScalar(graph.StopGradient(st.variance), m*unbias)))
+	}
+	return y
 }

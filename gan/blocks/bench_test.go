@@ -1,12 +1,16 @@
 package blocks
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // Forward+backward benchmarks at the DCGAN's shapes (batch 64, float32).
@@ -35,12 +39,30 @@ func benchFwdBwd(b *testing.B, op func(x, k *graph.Node) *graph.Node, xDims, kDi
 	for _, t := range exec.MustCall(x, k) { // compile outside the timing
 		t.FinalizeAll()
 	}
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	for range b.N {
 		for _, t := range exec.MustCall(x, k) {
 			t.FinalizeAll()
 		}
 	}
+	b.StopTimer()
+	reportCPU(b, cpu0)
+}
+
+// cpuTime is the process's user+system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports the CPU time per op since cpu0: on a shared machine it
+// moves less with the load than the wall time.
+func reportCPU(b *testing.B, cpu0 time.Duration) {
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkConv2DDiscLayer1: the DCGAN discriminator's first layer,
@@ -99,12 +121,68 @@ func BenchmarkLeakyReLU(b *testing.B) {
 				return y, graph.Gradient(graph.ReduceAllSum(graph.Mul(y, x)), x)[0]
 			})
 			exec.MustCall(x)
+			cpu0 := cpuTime()
 			b.ResetTimer()
 			for range b.N {
 				for _, t := range exec.MustCall(x) {
 					t.FinalizeAll()
 				}
 			}
+			b.StopTimer()
+			reportCPU(b, cpu0)
+		})
+	}
+}
+
+// BenchmarkBatchNormTraining: forward+backward of a training-mode BatchNorm
+// at the DCGAN's shapes (D layer 2, G after the dense and after the first
+// transposed convolution).
+func BenchmarkBatchNormTraining(b *testing.B) {
+	for _, dims := range [][]int{{64, 7, 7, 128}, {64, 6272}, {64, 14, 14, 64}} {
+		b.Run(fmt.Sprint(dims), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(3, 3))
+			x := randTensor32(rng, dims...)
+			store := model.NewStore()
+			exec := model.MustNewExec(backend, store, func(s *model.Scope, x *graph.Node) []*graph.Node {
+				y := BatchNorm(s.At("bn"), x, true, BatchNormFrozenStats())
+				loss := graph.ReduceAllSum(graph.Mul(y, y))
+				g := x.Graph()
+				return graph.Gradient(loss, x, s.At("bn").GetVariable("gamma").NodeValue(g))
+			})
+			exec.MustCall(x)
+			cpu0 := cpuTime()
+			b.ResetTimer()
+			for range b.N {
+				for _, t := range exec.MustCall(x) {
+					t.FinalizeAll()
+				}
+			}
+			b.StopTimer()
+			reportCPU(b, cpu0)
+		})
+	}
+}
+
+// BenchmarkDense: forward+backward of the dense layers at the GANs' shapes.
+func BenchmarkDense(b *testing.B) {
+	for _, c := range [][3]int{{128, 784, 512}, {128, 512, 784}, {64, 100, 6272}, {64, 6272, 1}} {
+		b.Run(fmt.Sprintf("%dx%d->%d", c[0], c[1], c[2]), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(4, 4))
+			x, w := randTensor32(rng, c[0], c[1]), randTensor32(rng, c[1], c[2])
+			exec := graph.MustNewExec(backend, func(x, w *graph.Node) []*graph.Node {
+				y := denseWithVJP(x, w, nil)
+				return graph.Gradient(graph.ReduceAllSum(graph.Mul(y, y)), x, w)
+			})
+			exec.MustCall(x, w)
+			cpu0 := cpuTime()
+			b.ResetTimer()
+			for range b.N {
+				for _, t := range exec.MustCall(x, w) {
+					t.FinalizeAll()
+				}
+			}
+			b.StopTimer()
+			reportCPU(b, cpu0)
 		})
 	}
 }

@@ -3,28 +3,55 @@ package blocks
 import (
 	"fmt"
 
-	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/nn"
 )
 
-// Why the convolutions here are built from Slice, Concatenate, Reshape,
-// Transpose and one matmul instead of GoMLX's graph.Convolve (GoMLX v0.28.2,
-// go backend):
+// Why the convolutions here are built from matmuls instead of GoMLX's
+// graph.Convolve (GoMLX v0.28.2, go backend):
 //   - the input gradient of graph.Convolve is wrong for even kernel sizes
 //     (k=4, the DCGAN's kernel); for k=3 and k=5 it agrees with finite
 //     differences, and the kernel gradient is right for all three
 //     (TestStockConvolveInputGradient);
-//   - graph.Convolve is 40× slower or more there than slices plus a matmul,
+//   - graph.Convolve is 40× slower or more there than patches plus a matmul,
 //     forward+backward at the DCGAN discriminator's shapes
 //     (BenchmarkConv2DDiscLayer1, BenchmarkConv2DDiscLayer2);
-//   - there is no transposed convolution op at all;
-//   - graph.Pad and graph.Reverse have no gradient (TestStockOpsWithoutGradient),
-//     so zero padding is a Concatenate with zeros and kernel flips are slices.
+//   - there is no transposed convolution op at all.
 //
-// Every op used below has a gradient that the finite-difference tests check.
+// Both layers are built from matmuls only (plus Reshape and Concatenate):
+//   - im2col gathers the k×k windows of the zero-padded input. For each
+//     kernel row ki it selects the input rows s·i+ki−p (a batched matmul
+//     with a constant 0/1 matrix), then the (column, kernel column) pairs
+//     s·j+kj−p of those rows (another one): [B·ho·wo, k·C] with features
+//     (kj, c), which is the HWIO kernel row ki reshaped. Rows or columns
+//     outside the input select nothing: that is the zero padding;
+//   - col2im is its adjoint, the same selections transposed: it adds every
+//     window entry back at its input position.
+// The go backend copies a strided Slice value by value (≈3 ns each here) and
+// transposes element by element; these selections run at matmul speed and
+// need no Pad (no gradient in GoMLX v0.28.2) nor any crop. A selection
+// multiplies each value by 1 and adds exact zeros, so the result is exact
+// for finite inputs (an Inf or NaN would spread to its neighbours' sums,
+// which only matters once training has already diverged).
+//
+// Conv2D is im2col then a matmul (one per kernel row, or one over the
+// concatenated rows when the window has few channels, see joinKernelRows);
+// ConvTranspose2D, the adjoint, is the matmul(s) then col2im. Their backward passes
+// are written out (withCustomVJP): each one's input gradient is the other's
+// forward, and the kernel gradient is a matmul whose transposed operand is
+// the smaller one. The go backend's autodiff would instead transpose the
+// [B·ho·wo, k·k·C] patches, value by value.
+//
+// The finite-difference tests check every gradient (kernel sizes 3, 4, 5);
+// TestBackwardPassesUseFastOps checks that no slow op comes back.
+//
+// These graphs have several matmuls ready at once: on the go backend, use
+// parallelism=-1 (gan.NewBackend does) or ops_sequential, because GoMLX
+// v0.28.2's default bounded worker pool deadlocks when more matmuls are ready
+// than it has workers.
 
 // Conv2D is a 2-D convolution layer with PyTorch's Conv2d semantics in NHWC
 // layout: x [batch, height, width, inC] gives
@@ -105,62 +132,253 @@ func convVariables(scope *model.Scope, x *graph.Node, wInit, bInit model.Variabl
 	return w, b
 }
 
-// ceilDiv returns ⌈a/b⌉ for a ≥ 0, b > 0.
-func ceilDiv(a, b int) int { return (a + b - 1) / b }
+// convGeometry is a convolution (PyTorch's Conv2d semantics) of kernel k,
+// stride s and zero padding p from an h×w input to an ho×wo output; a
+// transposed convolution is the same geometry read backwards.
+type convGeometry struct{ k, s, p, h, w, ho, wo int }
 
-// convolve2D: a stride-s convolution with a k×k kernel equals, after
-// space-to-depth by s, a stride-1 convolution with a ⌈k/s⌉×⌈k/s⌉ kernel over
-// s·s·C channels. That needs only ⌈k/s⌉² unstrided slices (4 for the DCGAN's
-// k=4, s=2, instead of 16 strided ones) and one matmul.
+// selectionConst is the constant [batch, out, in] 0/1 tensor of dtype, the
+// same for every batch entry, with a 1 where sel(o, i).
+func selectionConst(g *graph.Graph, dtype dtypes.DType, batch, out, in int, sel func(o, i int) bool) *graph.Node {
+	switch dtype {
+	case dtypes.Float32:
+		return graph.Const(g, tensors.FromFlatDataAndDimensions(selectionData[float32](batch, out, in, sel), batch, out, in))
+	case dtypes.Float64:
+		return graph.Const(g, tensors.FromFlatDataAndDimensions(selectionData[float64](batch, out, in, sel), batch, out, in))
+	}
+	c := graph.Const(g, tensors.FromFlatDataAndDimensions(selectionData[float32](batch, out, in, sel), batch, out, in))
+	return graph.ConvertDType(c, dtype)
+}
+
+func selectionData[T float32 | float64](batch, out, in int, sel func(o, i int) bool) []T {
+	data := make([]T, batch*out*in)
+	for o := range out {
+		for i := range in {
+			if sel(o, i) {
+				data[o*in+i] = 1
+			}
+		}
+	}
+	for b := 1; b < batch; b++ {
+		copy(data[b*out*in:], data[:out*in])
+	}
+	return data
+}
+
+// Selections for a geometry: row (i, ki) ← input row s·i+ki−p and (j, kj) ←
+// input column s·j+kj−p.
+func (g convGeometry) rowOf(i, ki int) int { return g.s*i + ki - g.p }
+
+// batchedSelect contracts axis 1 of x [batch, in, n] with sel [batch, out, in]:
+// [batch, out, n], one small row-major matmul per batch entry.
+func batchedSelect(sel, x *graph.Node) *graph.Node {
+	return graph.DotGeneral(sel, []int{2}, []int{0}, x, []int{1}, []int{0})
+}
+
+// im2colRows returns, for each kernel row ki, the windows of x [B, h, w, C]
+// at kernel row ki: [B·ho·wo, k·C] with features (kj, c). It selects the
+// (output column, kernel column) pairs once, then for each ki the rows.
+func im2colRows(x *graph.Node, g convGeometry) []*graph.Node {
+	gr, dt := x.Graph(), x.DType()
+	d := x.Shape().Dimensions
+	batch, c := d[0], d[3]
+	// (j, kj) ← column s·j+kj−p: [B, h, wo·k·C].
+	var cols *graph.Node
+	if c == 1 { // columns are the last axis: a plain matmul on the right
+		sel := graph.Reshape(selectionConst(gr, dt, 1, g.w, g.wo*g.k, func(w, jk int) bool { return w == g.s*(jk/g.k)+jk%g.k-g.p }), g.w, g.wo*g.k)
+		cols = matMul(graph.Reshape(x, batch*g.h, g.w), sel)
+	} else {
+		sel := selectionConst(gr, dt, batch*g.h, g.wo*g.k, g.w, func(jk, w int) bool { return w == g.s*(jk/g.k)+jk%g.k-g.p })
+		cols = batchedSelect(sel, graph.Reshape(x, batch*g.h, g.w, c))
+	}
+	cols = graph.Reshape(cols, batch, g.h, g.wo*g.k*c)
+	out := make([]*graph.Node, g.k)
+	for ki := range g.k {
+		rowSel := selectionConst(gr, dt, batch, g.ho, g.h, func(i, h int) bool { return h == g.rowOf(i, ki) })
+		out[ki] = graph.Reshape(batchedSelect(rowSel, cols), batch*g.ho*g.wo, g.k*c)
+	}
+	return out
+}
+
+// col2imRows is the adjoint of im2colRows: given, for each kernel row ki,
+// [B·ho·wo, k·C] blocks (features (kj, c)), it returns [B, h, w, C] with
+// every entry added at the input position its window covers.
+//
+// A non-nil bias [C] is added to every output position inside the last
+// selection (an extra row of the bias tiled along w, selected with weight 1
+// by every output row), saving two passes over the output.
+func col2imRows(blocks []*graph.Node, batch int, g convGeometry, bias *graph.Node) *graph.Node {
+	b0 := blocks[0]
+	gr, dt := b0.Graph(), b0.DType()
+	c := b0.Shape().Dimensions[1] / g.k
+	var colSel *graph.Node // column w ← (j, kj) with w = s·j+kj−p
+	if c == 1 {
+		colSel = graph.Reshape(selectionConst(gr, dt, 1, g.wo*g.k, g.w, func(jk, w int) bool { return w == g.s*(jk/g.k)+jk%g.k-g.p }), g.wo*g.k, g.w)
+	} else {
+		colSel = selectionConst(gr, dt, batch*g.ho, g.w, g.wo*g.k, func(w, jk int) bool { return w == g.s*(jk/g.k)+jk%g.k-g.p })
+	}
+	rows := make([]*graph.Node, g.k)
+	for ki, blk := range blocks {
+		var z *graph.Node
+		if c == 1 {
+			z = matMul(graph.Reshape(blk, batch*g.ho, g.wo*g.k), colSel)
+		} else {
+			z = batchedSelect(colSel, graph.Reshape(blk, batch*g.ho, g.wo*g.k, c))
+		}
+		rows[ki] = graph.Reshape(z, batch, g.ho, g.w*c)
+	}
+	// Row h ← (ki, i) with h = s·i+ki−p, summing over both in one selection.
+	n := g.k * g.ho
+	if bias != nil {
+		tiled := graph.Reshape(broadcastRows(bias, g.w), 1, g.w*c)                       // [1, w·C]
+		rows = append(rows, graph.Reshape(broadcastRows(tiled, batch), batch, 1, g.w*c)) // [B, 1, w·C]
+	}
+	all := rows[0]
+	if len(rows) > 1 {
+		all = graph.Concatenate(rows, 1) // [B, k·ho (+1), w·C], rows (ki, i) (then the bias)
+	}
+	rowSel := selectionConst(gr, dt, batch, g.h, n+len(rows)-g.k, func(h, r int) bool { return r == n || h == g.rowOf(r%g.ho, r/g.ho) })
+	return graph.Reshape(batchedSelect(rowSel, all), batch, g.h, g.w, c)
+}
+
+// kernelMatrix is kernel [k, k, C, O] as [k·k·C, O] (rows (ki, kj, c)).
+func kernelMatrix(kernel *graph.Node) *graph.Node {
+	d := kernel.Shape().Dimensions
+	return graph.Reshape(kernel, d[0]*d[1]*d[2], d[3])
+}
+
+// kernelRow is kernel [k, k, C, O] at row ki as [k·C, O] (rows (kj, c)).
+func kernelRow(kernel *graph.Node, ki int) *graph.Node {
+	d := kernel.Shape().Dimensions
+	return graph.Reshape(graph.SliceAxis(kernel, 0, graph.AxisElem(ki)), d[1]*d[2], d[3])
+}
+
+// kernelColumns is kernel [k, k, C, O] as [C, k·k·O] (columns (ki, kj, o)).
+func kernelColumns(kernel *graph.Node) *graph.Node {
+	d := kernel.Shape().Dimensions
+	return graph.Reshape(graph.TransposeAllAxes(kernel, 2, 0, 1, 3), d[2], d[0]*d[1]*d[3])
+}
+
+// kernelRowT is kernel [k, k, C, O] at row ki as [C, k·O] (columns (kj, o)).
+func kernelRowT(kernel *graph.Node, ki int) *graph.Node {
+	d := kernel.Shape().Dimensions
+	r := graph.Reshape(graph.SliceAxis(kernel, 0, graph.AxisElem(ki)), d[1], d[2], d[3])
+	return graph.Reshape(graph.TransposeAllAxes(r, 1, 0, 2), d[2], d[1]*d[3])
+}
+
+// kernelFromColumns is the inverse of kernelColumns: [C, k·k·O] → [k, k, C, O].
+func kernelFromColumns(cols *graph.Node, k, c, o int) *graph.Node {
+	return graph.TransposeAllAxes(graph.Reshape(cols, c, k, k, o), 1, 2, 0, 3)
+}
+
+// splitColumns cuts x [n, parts·w] into parts blocks [n, w].
+func splitColumns(x *graph.Node, parts int) []*graph.Node {
+	w := x.Shape().Dimensions[1] / parts
+	out := make([]*graph.Node, parts)
+	for i := range out {
+		out[i] = graph.SliceAxis(x, 1, graph.AxisRange(i*w, (i+1)*w))
+	}
+	return out
+}
+
+// sumAll adds up the nodes (same shape).
+func sumAll(xs []*graph.Node) *graph.Node {
+	acc := xs[0]
+	for _, x := range xs[1:] {
+		acc = graph.Add(acc, x)
+	}
+	return acc
+}
+
+// joinKernelRows says whether a convolution's k per-kernel-row window blocks
+// ([n, k·cWin] each) should be concatenated and multiplied once rather than
+// multiplied one by one with the k products ([n, cOther] each) summed: the
+// cheaper of copying n·k·k·cWin values or adding (k−1)·n·cOther. With few
+// window channels (one for the image, e.g.) the matmuls would also be too
+// thin for the backend's SIMD kernels.
+func joinKernelRows(k, cWin, cOther int) bool {
+	return k*k*cWin <= (k-1)*cOther
+}
+
+// convolve2D: y = im2col(x)·W + b with W the HWIO kernel as [k·k·C, O],
+// either as one matmul or as one per kernel row (see joinKernelRows).
 func convolve2D(x, kernel, bias *graph.Node, s, p int) *graph.Node {
 	dims := x.Shape().Dimensions
 	batch, h, w, c := dims[0], dims[1], dims[2], dims[3]
 	k, o := kernel.Shape().Dimensions[0], kernel.Shape().Dimensions[3]
-	ho, wo := (h+2*p-k)/s+1, (w+2*p-k)/s+1
 	if h+2*p < k || w+2*p < k {
 		panic(fmt.Sprintf("blocks.Conv2D: kernel %d larger than padded input %dx%d (padding %d)", k, h, w, p))
 	}
-	q := ceilDiv(k, s)
-	// Rows needed: s·(ho−1+q), a multiple of s covering every window; rows
-	// past the input are zeros, rows the windows never reach are cropped.
-	hp, wp := s*(ho-1+q), s*(wo-1+q)
-	xp := padAxisWithZeros(x, 1, p, hp-h-p)
-	xp = padAxisWithZeros(xp, 2, p, wp-w-p)
-	xs := spaceToDepth(xp, s)                // [B, ho−1+q, wo−1+q, s·s·C], channel order (ri, rj, c)
-	patches := extractPatches(xs, q, ho, wo) // [B, ho, wo, q·q·s·s·C], order (qi, qj, ri, rj, c)
-
-	// Kernel rows ki = s·qi + ri, zero-extended to s·q, reordered to match.
-	kw := padAxisWithZeros(kernel, 0, 0, s*q-k)
-	kw = padAxisWithZeros(kw, 1, 0, s*q-k)
-	kw = graph.Reshape(kw, q, s, q, s, c, o)
-	kw = graph.TransposeAllAxes(kw, 0, 2, 1, 3, 4, 5) // (qi, qj, ri, rj, c, o)
-	kw = graph.Reshape(kw, q*q*s*s*c, o)
-	y := nn.Dense(patches, kw, bias, compute.DenseLayoutInputOutputs)
-	return graph.Reshape(y, batch, ho, wo, o)
+	g := convGeometry{k: k, s: s, p: p, h: h, w: w, ho: (h+2*p-k)/s + 1, wo: (w+2*p-k)/s + 1}
+	rows := batch * g.ho * g.wo
+	join := joinKernelRows(k, c, o)
+	inputs := []*graph.Node{x, kernel}
+	if bias != nil {
+		inputs = append(inputs, bias)
+	}
+	var patches []*graph.Node // of the live forward: one [rows, k·k·C], or k [rows, k·C]
+	forward := func(in []*graph.Node, _ bool) *graph.Node {
+		patches = im2colRows(in[0], g)
+		var b *graph.Node
+		if len(in) > 2 {
+			b = in[2]
+		}
+		if join {
+			patches = []*graph.Node{graph.Concatenate(patches, 1)}
+			return graph.Reshape(denseMatMul(patches[0], kernelMatrix(in[1]), b), batch, g.ho, g.wo, o)
+		}
+		terms := make([]*graph.Node, k)
+		for ki, pk := range patches {
+			if ki == 0 {
+				terms[ki] = denseMatMul(pk, kernelRow(in[1], ki), b)
+			} else {
+				terms[ki] = matMul(pk, kernelRow(in[1], ki))
+			}
+		}
+		return graph.Reshape(sumAll(terms), batch, g.ho, g.wo, o)
+	}
+	return withCustomVJP(inputs, forward, func(v *graph.Node) []*graph.Node {
+		v2 := graph.Reshape(v, rows, o)
+		var dx, dKernel *graph.Node
+		if join {
+			dPatches := matMulTransposedRHS(v2, kernelMatrix(kernel)) // [rows, k·k·C]
+			dx = col2imRows(splitColumns(dPatches, k), batch, g, nil)
+			dKernel = matMulTransposedLHS(patches[0], v2)
+		} else {
+			vT := transpose2D(v2) // [O, rows], shared by the k kernel rows
+			dPatches := make([]*graph.Node, k)
+			dKernelT := make([]*graph.Node, k) // [O, k·C] each
+			for ki := range k {
+				dPatches[ki] = matMulTransposedRHS(v2, kernelRow(kernel, ki))
+				dKernelT[ki] = matMul(vT, patches[ki])
+			}
+			dx = col2imRows(dPatches, batch, g, nil)
+			dKernel = transpose2D(graph.Concatenate(dKernelT, 1))
+		}
+		grads := []*graph.Node{dx, graph.Reshape(dKernel, k, k, c, o)}
+		if bias != nil {
+			grads = append(grads, sumRows(v2))
+		}
+		return grads
+	})
 }
 
-// convolveTranspose2D uses the sub-pixel decomposition: output row
-// oy = s·i + ki − p. Writing ki = s·qi + ri and oy+p = s·m + ri, output
-// phase ri of block m gathers x rows i = m − qi, q = ⌈k/s⌉ of them. All s·s
-// phases come out of one matmul as s·s·O channels; depth-to-space interleaves
-// them and a crop by p gives PyTorch's output. No zero-stuffed input.
-//
-// Two ways to do the q×q gathering, whichever moves fewer values per pixel:
-//   - gather, then multiply (q·q·C values per pixel): extract q×q patches of
-//     x and multiply them by the (flipped) kernel — the DCGAN's 7→14 layer;
-//   - multiply, then scatter ((s·q)²·O ≈ k·k·O values per pixel): multiply
-//     every x pixel by the whole kernel, then add the q·q shifted
-//     contributions — the 14→28 layer with one output channel, where patches
-//     would be 16× larger.
+// denseMatMul is a·b + bias (bias may be nil) for a [n, k], b [k, m]. The
+// bias is broadcast to the rows by a matmul and added: the backend's fused
+// dense op adds it with an integer division per value (index mod m), which
+// costs more than both passes together.
+func denseMatMul(a, b, bias *graph.Node) *graph.Node {
+	y := matMulNarrow(a, b)
+	if bias == nil {
+		return y
+	}
+	return graph.Add(y, broadcastRows(bias, y.Shape().Dimensions[0]))
+}
+
+// convolveTranspose2D: y = col2im(x·Wᵗ) + b, the adjoint of convolve2D's
+// im2col, with Wᵗ the kernel as [C, k·k·O] (columns (ki, kj, o)); as one
+// matmul or one per kernel row (see joinKernelRows).
 func convolveTranspose2D(x, kernel, bias *graph.Node, s, p int) *graph.Node {
-	k, c, o := kernel.Shape().Dimensions[0], kernel.Shape().Dimensions[2], kernel.Shape().Dimensions[3]
-	q := ceilDiv(k, s)
-	return convolveTranspose2DWith(x, kernel, bias, s, p, s*s*q*q*o < q*q*c)
-}
-
-// convolveTranspose2DWith is convolveTranspose2D with the formulation chosen
-// by the caller (tests check both).
-func convolveTranspose2DWith(x, kernel, bias *graph.Node, s, p int, scatter bool) *graph.Node {
 	dims := x.Shape().Dimensions
 	batch, h, w, c := dims[0], dims[1], dims[2], dims[3]
 	k, o := kernel.Shape().Dimensions[0], kernel.Shape().Dimensions[3]
@@ -169,139 +387,55 @@ func convolveTranspose2DWith(x, kernel, bias *graph.Node, s, p int, scatter bool
 		panic(fmt.Sprintf("blocks.ConvTranspose2D: empty output %dx%d (input %dx%d, kernel %d, stride %d, padding %d)",
 			ho, wo, h, w, k, s, p))
 	}
-	q := ceilDiv(k, s)
-	hm, wm := h+q-1, w+q-1 // blocks of s output rows/columns before cropping
-
-	// Kernel rows ki = s·qi + ri, zero-extended to s·q.
-	kw := padAxisWithZeros(kernel, 0, 0, s*q-k)
-	kw = padAxisWithZeros(kw, 1, 0, s*q-k)
-	kw = graph.Reshape(kw, q, s, q, s, c, o) // (qi, ri, qj, rj, c, o)
-
-	// The bias is the same for every phase: tile it s·s times so it is added
-	// inside the (fused) dense op rather than as a separate pass.
-	var phaseBias *graph.Node
+	// The convolution this one is the adjoint of: from ho×wo down to h×w.
+	g := convGeometry{k: k, s: s, p: p, h: ho, w: wo, ho: h, wo: w}
+	rows, outRows := batch*h*w, batch*ho*wo
+	join := joinKernelRows(k, o, c)
+	inputs := []*graph.Node{x, kernel}
 	if bias != nil {
-		phaseBias = graph.Reshape(graph.BroadcastToDims(graph.Reshape(bias, 1, o), s*s, o), s*s*o)
+		inputs = append(inputs, bias)
 	}
-
-	var y *graph.Node // [B, hm, wm, s·s·O], phases (ri, rj, o)
-	if !scatter {
-		xp := padAxisWithZeros(x, 1, q-1, q-1)
-		xp = padAxisWithZeros(xp, 2, q-1, q-1)
-		patches := extractPatches(xp, q, hm, wm) // [B, hm, wm, q·q·C]; patch a ↔ qi = q−1−a
-		kw = reverseBySlices(kw, 0)
-		kw = reverseBySlices(kw, 2)
-		kw = graph.TransposeAllAxes(kw, 0, 2, 4, 1, 3, 5) // (a, b, c, ri, rj, o)
-		kw = graph.Reshape(kw, q*q*c, s*s*o)
-		y = nn.Dense(patches, kw, phaseBias, compute.DenseLayoutInputOutputs)
-	} else {
-		kw = graph.TransposeAllAxes(kw, 4, 0, 2, 1, 3, 5) // (c, qi, qj, ri, rj, o)
-		kw = graph.Reshape(kw, c, q*q*s*s*o)
-		cols := nn.Dense(x, kw, nil, compute.DenseLayoutInputOutputs) // [B, h, w, q·q·s·s·O]
-		cols = graph.Reshape(cols, batch, h, w, q*q, s*s*o)
-		// Block (m, n) gets cols[m−qi, n−qj, (qi, qj)]: shift each (qi, qj)
-		// part down by qi rows and right by qj columns and add them up.
-		for qi := range q {
-			for qj := range q {
-				part := graph.Reshape(graph.SliceAxis(cols, 3, graph.AxisElem(qi*q+qj)), batch, h, w, s*s*o)
-				part = padAxisWithZeros(part, 1, qi, q-1-qi)
-				part = padAxisWithZeros(part, 2, qj, q-1-qj)
-				if y == nil {
-					y = part
-				} else {
-					y = graph.Add(y, part)
-				}
+	forward := func(in []*graph.Node, _ bool) *graph.Node {
+		x2 := graph.Reshape(in[0], rows, c)
+		var blocks []*graph.Node
+		if join {
+			blocks = splitColumns(matMulNarrow(x2, kernelColumns(in[1])), k)
+		} else {
+			blocks = make([]*graph.Node, k)
+			for ki := range k {
+				blocks[ki] = matMul(x2, kernelRowT(in[1], ki))
 			}
 		}
-		if phaseBias != nil {
-			y = graph.Add(y, graph.Reshape(phaseBias, 1, 1, 1, s*s*o))
+		var b *graph.Node
+		if len(in) > 2 {
+			b = in[2]
 		}
+		return col2imRows(blocks, batch, g, b)
 	}
-	y = graph.Reshape(y, batch, hm, wm, s, s, o)
-	y = graph.TransposeAllAxes(y, 0, 1, 3, 2, 4, 5) // [B, hm, s, wm, s, O]
-	y = graph.Reshape(y, batch, hm*s, wm*s, o)
-	y = graph.SliceAxis(y, 1, graph.AxisRange(p, p+ho))
-	return graph.SliceAxis(y, 2, graph.AxisRange(p, p+wo))
-}
-
-// padAxisWithZeros adds `before` and `after` zeros along axis; a negative
-// amount crops instead. It concatenates constant zeros because graph.Pad has
-// no gradient on GoMLX v0.28.2.
-func padAxisWithZeros(x *graph.Node, axis, before, after int) *graph.Node {
-	if before < 0 {
-		x = graph.SliceAxis(x, axis, graph.AxisRange(-before, x.Shape().Dimensions[axis]))
-		before = 0
-	}
-	if after < 0 {
-		x = graph.SliceAxis(x, axis, graph.AxisRange(0, x.Shape().Dimensions[axis]+after))
-		after = 0
-	}
-	if before == 0 && after == 0 {
-		return x
-	}
-	zeros := func(n int) *graph.Node {
-		d := x.Shape().Clone()
-		d.Dimensions[axis] = n
-		return graph.Zeros(x.Graph(), d)
-	}
-	parts := make([]*graph.Node, 0, 3)
-	if before > 0 {
-		parts = append(parts, zeros(before))
-	}
-	parts = append(parts, x)
-	if after > 0 {
-		parts = append(parts, zeros(after))
-	}
-	return graph.Concatenate(parts, axis)
-}
-
-// reverseBySlices reverses x along axis with slices and one Concatenate,
-// because graph.Reverse has no gradient on GoMLX v0.28.2. Meant for the
-// small kernel axes only.
-func reverseBySlices(x *graph.Node, axis int) *graph.Node {
-	n := x.Shape().Dimensions[axis]
-	if n == 1 {
-		return x
-	}
-	parts := make([]*graph.Node, n)
-	for i := range n {
-		parts[i] = graph.SliceAxis(x, axis, graph.AxisElem(n-1-i))
-	}
-	return graph.Concatenate(parts, axis)
-}
-
-// spaceToDepth turns [B, H, W, C] (H, W multiples of s) into
-// [B, H/s, W/s, s·s·C] with channel order (ri, rj, c).
-func spaceToDepth(x *graph.Node, s int) *graph.Node {
-	if s == 1 {
-		return x
-	}
-	d := x.Shape().Dimensions
-	b, h, w, c := d[0], d[1], d[2], d[3]
-	x = graph.Reshape(x, b, h/s, s, w/s, s, c)
-	x = graph.TransposeAllAxes(x, 0, 1, 3, 2, 4, 5)
-	return graph.Reshape(x, b, h/s, w/s, s*s*c)
-}
-
-// extractPatches gathers the q×q stride-1 windows of x [B, H, W, D] at the
-// first ho×wo positions into [B, ho, wo, q·q·D], feature order (a, b, d) for
-// window offset (a, b).
-func extractPatches(x *graph.Node, q, ho, wo int) *graph.Node {
-	if q == 1 {
-		if d := x.Shape().Dimensions; d[1] != ho {
-			x = graph.SliceAxis(x, 1, graph.AxisRange(0, ho))
+	return withCustomVJP(inputs, forward, func(v *graph.Node) []*graph.Node {
+		dBlocks := im2colRows(v, g) // [rows, k·O] each
+		x2 := graph.Reshape(x, rows, c)
+		var dx, dKernel *graph.Node
+		if join {
+			dCols := graph.Concatenate(dBlocks, 1) // [rows, k·k·O]
+			dx = matMulTransposedRHS(dCols, kernelColumns(kernel))
+			dKernel = kernelFromColumns(matMulTransposedLHS(x2, dCols), k, c, o)
+		} else {
+			xT := transpose2D(x2) // [C, rows], shared by the k kernel rows
+			dxTerms := make([]*graph.Node, k)
+			dKernelRows := make([]*graph.Node, k)
+			for ki, db := range dBlocks {
+				dxTerms[ki] = matMulTransposedRHS(db, kernelRowT(kernel, ki))
+				// [C, k·O] → [1, k, C, O]
+				dKernelRows[ki] = graph.Reshape(graph.TransposeAllAxes(graph.Reshape(matMul(xT, db), c, k, o), 1, 0, 2), 1, k, c, o)
+			}
+			dx = sumAll(dxTerms)
+			dKernel = graph.Concatenate(dKernelRows, 0)
 		}
-		if d := x.Shape().Dimensions; d[2] != wo {
-			x = graph.SliceAxis(x, 2, graph.AxisRange(0, wo))
+		grads := []*graph.Node{graph.Reshape(dx, batch, h, w, c), dKernel}
+		if bias != nil {
+			grads = append(grads, sumRows(graph.Reshape(v, outRows, o)))
 		}
-		return x
-	}
-	parts := make([]*graph.Node, 0, q*q)
-	for a := range q {
-		rows := graph.SliceAxis(x, 1, graph.AxisRange(a, a+ho))
-		for b := range q {
-			parts = append(parts, graph.SliceAxis(rows, 2, graph.AxisRange(b, b+wo)))
-		}
-	}
-	return graph.Concatenate(parts, 3)
+		return grads
+	})
 }

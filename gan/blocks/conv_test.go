@@ -108,15 +108,12 @@ func TestConvTranspose2DDCGANSizes(t *testing.T) {
 	checkDims(t, out[1].Shape().Dimensions, 3, 28, 28, 1)
 }
 
-// convTransposeFormulations: ConvolveTranspose2D (which picks one) and both
-// of its formulations forced.
+// convTransposeFormulations: the ways a transposed convolution is computed.
 var convTransposeFormulations = []struct {
 	name string
 	op   func(x, k, b *graph.Node, s, p int) *graph.Node
 }{
 	{"auto", ConvolveTranspose2D},
-	{"gather", func(x, k, b *graph.Node, s, p int) *graph.Node { return convolveTranspose2DWith(x, k, b, s, p, false) }},
-	{"scatter", func(x, k, b *graph.Node, s, p int) *graph.Node { return convolveTranspose2DWith(x, k, b, s, p, true) }},
 }
 
 func checkDims(t *testing.T, got []int, want ...int) {

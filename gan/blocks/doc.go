@@ -9,10 +9,10 @@
 //
 //   - graph.Convolve's input gradient is wrong for even kernel sizes (right
 //     for 3 and 5), and the native convolution is 40× slower or more than the
-//     same convolution written as slices plus one matmul: Conv2D uses
-//     space-to-depth, patch slices and one matmul;
-//   - there is no transposed convolution: ConvTranspose2D uses the sub-pixel
-//     decomposition, one matmul plus depth-to-space;
+//     same convolution written as patches plus a matmul: Conv2D gathers its
+//     patches with small 0/1 selection matmuls (im2col) and multiplies;
+//   - there is no transposed convolution: ConvTranspose2D is the adjoint,
+//     a matmul then the transposed selections (col2im);
 //   - norm.BatchNorm in training mode does not build (the backend lacks
 //     BatchNormForTraining) or, on its graph path, cuts the batch statistics
 //     from the gradient: BatchNorm differentiates through them;
@@ -21,6 +21,21 @@
 //
 // Each of these is pinned down by a TestStock* test, so the day GoMLX changes
 // the tests say so.
+//
+// # Speed on the go backend
+//
+// The backward passes of Dense, Conv2D, ConvTranspose2D and BatchNorm are
+// written out rather than left to GoMLX's autodiff (see withCustomVJP), so
+// that they use only what the go backend runs fast: row-major matmuls, sums
+// over the batch as matmuls with a ones vector, and no Transpose of large
+// operands (the autodiff of a matmul contracts over the batch axis, which
+// the backend serves by transposing both operands value by value).
+// LeakyReLU avoids Where, which runs a branch per value.
+// TestBackwardPassesUseFastOps pins this down; the finite-difference tests
+// check the gradients. These graphs have several matmuls ready at once: use
+// the go backend with parallelism=-1 (as gan.NewBackend does) or
+// ops_sequential, since GoMLX v0.28.2's default bounded worker pool
+// deadlocks when more matmuls are ready than it has workers.
 //
 // # Conventions
 //

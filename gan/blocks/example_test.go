@@ -17,7 +17,11 @@ import (
 // The DCGAN's generator upsampling and discriminator downsampling on a batch
 // of 8: shapes follow PyTorch's formulas (7→14→28 and 28→14→7).
 func Example() {
-	backend, err := compute.New()
+	// ops_sequential: GoMLX v0.28.2's go backend, with its default bounded
+	// worker pool, can deadlock when several matmuls are ready at once, as
+	// they are in these layers. Running ops one at a time (each matmul still
+	// uses all cores) avoids it, as does parallelism=-1 (gan.NewBackend's choice).
+	backend, err := compute.NewWithConfig("go:ops_sequential")
 	if err != nil {
 		panic(err)
 	}

@@ -20,12 +20,27 @@ import (
 )
 
 // backend is the GoMLX backend all tests run on: $GOMLX_BACKEND when set
-// (CI sets "go"), else the pure-Go backend, the only one linked in.
+// (CI sets "go"), else the pure-Go backend, the only one linked in. A go
+// backend without a parallelism option gets parallelism=-1, as gan.NewBackend
+// gives it: the layers run several matmuls at once, and GoMLX v0.28.2's
+// bounded worker pool deadlocks when more of them are ready than it has
+// workers (workerspool.Pool.Saturate waiting on itself).
 var backend compute.Backend
 
 func TestMain(m *testing.M) {
+	config := os.Getenv(compute.ConfigEnvVar)
+	if config == "" {
+		config = "go"
+	}
+	if name, options, _ := strings.Cut(config, ":"); name == "go" && !strings.Contains(options, "parallelism=") {
+		if options == "" {
+			config = "go:parallelism=-1"
+		} else {
+			config += ",parallelism=-1"
+		}
+	}
 	var err error
-	backend, err = compute.New()
+	backend, err = compute.NewWithConfig(config)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "blocks tests: no backend:", err)
 		os.Exit(1)

@@ -109,8 +109,9 @@ func TestStockBatchNorm(t *testing.T) {
 }
 
 // TestStockOpsWithoutGradient: graph.Pad, graph.Reverse and graph.Rsqrt have
-// no gradient in GoMLX v0.28.2, so the blocks pad by concatenating zeros,
-// reverse by slicing and take 1/√v as Reciprocal(Sqrt(v)).
+// no gradient in GoMLX v0.28.2, so the blocks never pad with graph.Pad (the
+// convolutions' zero padding comes from their selection matrices), never
+// reverse, and take 1/√v as Reciprocal(Sqrt(v)).
 func TestStockOpsWithoutGradient(t *testing.T) {
 	for _, tc := range []struct {
 		name string
