@@ -71,9 +71,23 @@ func mlpGenerator(scope *model.Scope, z *Node, _ Phase) *Node {
 
 // mlpDiscriminator is the article's D: 784→512→256→128→1, LeakyReLU 0.2, logit out.
 func mlpDiscriminator(scope *model.Scope, images *Node, _ Phase) *Node {
-	x := Reshape(images, -1, ImageSize*ImageSize)
-	for i, width := range []int{512, 256, 128} {
-		x = blocks.LeakyReLU(blocks.Dense(scope.At("fc%d", i), x, width), leakySlope)
+	return MLPDiscriminatorHead(scope, MLPDiscriminatorFirstLayer(scope, images))
+}
+
+// MLPDiscriminatorFirstLayer is the MLP discriminator's first dense layer,
+// y = x·W + b for the flattened images x (before its LeakyReLU). With
+// [MLPDiscriminatorHead] it splits the discriminator where a notebook needs
+// ∂L/∂y, the δ whose outer products with x form the weight gradient.
+func MLPDiscriminatorFirstLayer(scope *model.Scope, images *Node) *Node {
+	return blocks.Dense(scope.At("fc0"), Reshape(images, -1, ImageSize*ImageSize), 512)
+}
+
+// MLPDiscriminatorHead is the rest of the MLP discriminator: from the first
+// layer's output to the logit.
+func MLPDiscriminatorHead(scope *model.Scope, firstLayer *Node) *Node {
+	x := blocks.LeakyReLU(firstLayer, leakySlope)
+	for i, width := range []int{256, 128} {
+		x = blocks.LeakyReLU(blocks.Dense(scope.At("fc%d", i+1), x, width), leakySlope)
 	}
 	return blocks.Dense(scope.At("out"), x, 1)
 }

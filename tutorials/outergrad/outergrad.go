@@ -79,39 +79,19 @@ func newStep(backend compute.Backend, n int, seed int64) (*model.Store, *model.E
 		fake := graph.StopGradient(arch.Generator(st.Scope(gan.GeneratorScope), z, gan.Frozen))
 		imgs := graph.Concatenate([]*graph.Node{real, fake}, 0)
 		disc := st.Scope(gan.DiscriminatorScope)
-		logits := arch.Discriminator(disc, imgs, gan.Training)
+		// The same discriminator as arch.Discriminator, split after its first layer y = xW + b,
+		// so that the loss can be differentiated with respect to y: that gradient is δ.
+		y := gan.MLPDiscriminatorFirstLayer(disc, imgs)
+		logits := gan.MLPDiscriminatorHead(disc, y)
 		loss := gan.DiscriminatorLoss(graph.Slice(logits, graph.AxisRange(0, n)), graph.Slice(logits, graph.AxisRange(n, 2*n)), 1)
 		w, b := disc.At("fc0").GetVariable("weights"), disc.At("fc0").GetVariable("biases")
 		if w == nil || b == nil {
 			panic(errors.New("outergrad: the discriminator has no fc0/weights or fc0/biases"))
 		}
-		y := layerOutput(g, w.NodeValue(g), b.NodeValue(g))
 		grads := graph.Gradient(loss, y, w.NodeValue(g), b.NodeValue(g))
 		return []*graph.Node{graph.Reshape(imgs, -1, In), grads[0], grads[1], grads[2], loss}
 	})
 	return store, exec, err
-}
-
-// layerOutput finds y = xW + b in the graph: the one node that takes both the weights and the
-// biases as inputs (the fused dense op; GoMLX's decomposed form adds the biases after a
-// DotGeneral and is used only for the backward pass). Differentiating the loss with respect to
-// that node gives δ. It panics, failing the Exec, unless there is exactly one such node.
-func layerOutput(g *graph.Graph, w, b *graph.Node) *graph.Node {
-	var found []*graph.Node
-	for _, node := range g.Nodes() {
-		var hasW, hasB bool
-		for _, in := range node.Inputs() {
-			hasW = hasW || in == w
-			hasB = hasB || in == b
-		}
-		if hasW && hasB {
-			found = append(found, node)
-		}
-	}
-	if len(found) != 1 {
-		panic(fmt.Errorf("outergrad: found %d nodes that take fc0's weights and biases, want 1", len(found)))
-	}
-	return found[0]
 }
 
 // OuterProductSum forms ∂L/∂W = Σₙ xₙ ⊗ δₙ by hand: for every example n, the outer product of
