@@ -371,6 +371,25 @@ func (s *Store) SetTag(ctx context.Context, run, key, value string) error {
 	return s.backend.WriteBatch(ctx, Batch{RunID: id, Tags: []Tag{{Key: key, Value: value}}})
 }
 
+// LogMetrics stores metric points of any run, live or ended, at once (no
+// buffering): for measurements made after a run, such as an evaluation of its
+// final checkpoint.
+func (s *Store) LogMetrics(ctx context.Context, run string, step int64, values map[string]float64) error {
+	if s.cfg.readOnly {
+		return ErrReadOnly
+	}
+	id, err := s.backend.ResolveID(ctx, run)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	b := Batch{RunID: id}
+	for _, key := range slices.Sorted(maps.Keys(values)) {
+		b.Metrics = append(b.Metrics, MetricPoint{Key: key, Step: step, Time: now, Value: values[key]})
+	}
+	return s.backend.WriteBatch(ctx, b)
+}
+
 // DeleteRun removes a run and everything logged to it. Runs that link to it
 // (as parent or reproduction) keep existing and lose the link. If the run is
 // still live, its process's further writes fail with ErrNotFound.

@@ -842,3 +842,25 @@ func TestMetricEnvelopeAndSince(t *testing.T) {
 		t.Errorf("unknown run: %v", err)
 	}
 }
+
+func TestStoreLogMetricsOnAnEndedRun(t *testing.T) {
+	ctx := context.Background()
+	store, _ := openStore(t)
+	run, err := store.StartRun(ctx, "e", "ended", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.LogMetrics(ctx, run.ID()[:6], 42, map[string]float64{"fid": 12.5, "coverage": 10}); err != nil {
+		t.Fatal(err)
+	}
+	points, err := store.Metric(ctx, run.ID(), "fid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(points) != 1 || points[0].Step != 42 || points[0].Value != 12.5 {
+		t.Errorf("fid series = %+v, want one point 12.5 at step 42", points)
+	}
+}

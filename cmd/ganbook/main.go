@@ -57,6 +57,8 @@ func newRootCommand() *cobra.Command {
 		newReproduceCommand(),
 		newUICommand(),
 		newKernelCommand(),
+		newClassifierCommand(),
+		newEvalCommand(),
 	)
 	return root
 }

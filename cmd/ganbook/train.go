@@ -18,6 +18,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ganbook/ganbook/gan"
+	"github.com/ganbook/ganbook/gan/quality"
 )
 
 type trainFlags struct {
@@ -30,6 +31,8 @@ type trainFlags struct {
 	tags                 []string
 	reproducedFrom       string // set by `ganbook reproduce`
 	progressEvery        int
+	evalEvery            int
+	evalSamples          int
 }
 
 // trainResult is what a finished training run leaves behind.
@@ -80,6 +83,8 @@ OUT/samples every --sample-every steps, checkpoints to OUT/checkpoints every
 	fl.StringVar(&f.dataDir, "data-dir", "", "directory holding the dataset's IDX files (default: the shipped copies)")
 	fl.BoolVar(&f.resume, "resume", false, "continue the run whose checkpoints are in --out")
 	fl.IntVar(&f.progressEvery, "progress-every", 0, "without a terminal, print a progress line every N steps (default: every 5% of the run)")
+	fl.IntVar(&f.evalEvery, "eval-every", 0, "measure MNIST-FID, class coverage and confidence every N steps and at the end (0: never)")
+	fl.IntVar(&f.evalSamples, "eval-samples", quality.DefaultSamples, "generated images each --eval-every measurement uses")
 	fl.StringVar(&f.db, "db", defaultDB(), "tracker database (env GANBOOK_DB)")
 	fl.StringVar(&f.name, "name", "", "run name in the tracker (default: the id's first 8 digits)")
 	fl.StringVar(&f.experiment, "experiment", "", "experiment the run belongs to (default DATASET-MODEL)")
@@ -156,10 +161,30 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 	fmt.Fprintf(stderr, "ganbook: run %s (%s) in %s: training %s on %s (%d images), %s loss, %d steps of batch %d, backend %s, output %s\n",
 		res.runID[:8], rec.run.Name(), f.db, cfg.Model, cfg.Dataset, ds.N, cfg.Loss, total, cfg.Batch, backend.Name(), f.out)
 
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	progress := newProgress(stderr, trainer.Step(), total, f.progressEvery)
 	var logErr error // the first tracker error; training goes on, the run ends FAILED
+	var evaluator *generatorEvaluator
+	if f.evalEvery > 0 {
+		if evaluator, err = newGeneratorEvaluator(backend, cfg, f.dataDir, f.evalSamples); err != nil {
+			return res, errors.Join(err, rec.end(err))
+		}
+	}
+	evaluate := func(step int) {
+		report, err := evaluator.evaluate(trainer.Generate)
+		if err == nil {
+			err = rec.run.LogMetrics(int64(step), reportMetrics(report))
+		}
+		if err != nil {
+			if logErr == nil {
+				logErr = fmt.Errorf("evaluating at step %d: %w", step, err)
+			}
+			return
+		}
+		progress.note(func(w io.Writer) { printReport(w, step, report) })
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	start := time.Now()
 	last, err := trainer.Run(ctx, gan.RunOptions{Hooks: gan.Hooks{
 		OnStep: func(m gan.StepMetrics) {
@@ -167,6 +192,9 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 				logErr = e
 			}
 			progress.step(m)
+			if evaluator != nil && (m.Step%f.evalEvery == 0 || m.Step == total) {
+				evaluate(m.Step)
+			}
 		},
 		OnSample: func(step int, path string, png []byte) {
 			res.samplePath = path
@@ -244,6 +272,14 @@ func (p *progress) step(m gan.StepMetrics) {
 	if m.Step%p.every == 0 || m.Step == 1 {
 		fmt.Fprintf(p.w, "step %d/%d  %s\n", m.Step, p.total, desc)
 	}
+}
+
+// note prints a line between progress updates.
+func (p *progress) note(print func(io.Writer)) {
+	if p.bar != nil {
+		_ = p.bar.Clear()
+	}
+	print(p.w)
 }
 
 func (p *progress) finish() {
