@@ -18,15 +18,17 @@ type Architecture struct {
 	// Discriminator maps images [batch, 28, 28, 1] to logits [batch, 1].
 	Discriminator func(scope *model.Scope, images *Node, phase Phase) *Node
 	Low, High     float64
+	// Init is the weight initialisation of both networks.
+	Init blocks.Init
 }
 
 // NewArchitecture returns the architecture named by [Config.Model].
 func NewArchitecture(name string) (Architecture, error) {
 	switch name {
 	case ModelMLP:
-		return Architecture{Name: name, Generator: mlpGenerator, Discriminator: mlpDiscriminator, Low: 0, High: 1}, nil
+		return Architecture{Name: name, Generator: mlpGenerator, Discriminator: mlpDiscriminator, Low: 0, High: 1, Init: blocks.InitHe}, nil
 	case ModelDCGAN:
-		return Architecture{Name: name, Generator: dcganGenerator, Discriminator: dcganDiscriminator, Low: -1, High: 1}, nil
+		return Architecture{Name: name, Generator: dcganGenerator, Discriminator: dcganDiscriminator, Low: -1, High: 1, Init: blocks.InitPyTorch}, nil
 	}
 	return Architecture{}, fmt.Errorf("unknown model %q (valid: %v)", name, Models())
 }

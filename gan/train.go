@@ -19,6 +19,8 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+
+	"github.com/ganbook/ganbook/gan/blocks"
 )
 
 // Scopes of the two networks' variables: each optimiser updates only its own.
@@ -105,6 +107,9 @@ func NewTrainer(backend compute.Backend, cfg Config, source BatchSource, totalSt
 	t.store.SetParam(model.ParamInitialSeed, cfg.Seed)
 	if err := t.store.SetRNGStateFromSeed(cfg.Seed); err != nil {
 		return nil, err
+	}
+	for _, scope := range []string{GeneratorScope, DiscriminatorScope} {
+		blocks.SetInit(t.store.Scope(scope), arch.Init)
 	}
 	t.fixedNoise = fixedNoise(cfg.Seed, cfg.SampleGrid*cfg.SampleGrid, cfg.LatentDim)
 	if err := t.buildExecs(); err != nil {

@@ -27,6 +27,12 @@ const (
 	// InitDCGAN is the initialisation of Radford et al. (DCGAN):
 	// weights ~ N(0, 0.02), biases 0, BatchNorm gamma ~ N(1, 0.02), beta 0.
 	InitDCGAN Init = "dcgan"
+
+	// InitHe is He et al.'s initialisation for (leaky) ReLU networks, GoMLX's
+	// default: weights ~ N(0, 2/fanIn), biases 0; BatchNorm like InitPyTorch.
+	// ganbook's MLP GAN uses it: with PyTorch's default the MLP GAN collapses
+	// onto one blob within a few thousand steps (seen with the default recipe).
+	InitHe Init = "he"
 )
 
 // ParamInit is the scope hyperparameter that selects the [Init] scheme
@@ -56,10 +62,10 @@ func initFromScope(scope *model.Scope) Init {
 		panic(fmt.Sprintf("blocks: scope hyperparameter %q must be a blocks.Init or string, got %T", ParamInit, v))
 	}
 	switch name {
-	case InitPyTorch, InitDCGAN:
+	case InitPyTorch, InitDCGAN, InitHe:
 		return name
 	}
-	panic(fmt.Sprintf("blocks: unknown %s %q (want %q or %q)", ParamInit, name, InitPyTorch, InitDCGAN))
+	panic(fmt.Sprintf("blocks: unknown %s %q (want %q, %q or %q)", ParamInit, name, InitPyTorch, InitDCGAN, InitHe))
 }
 
 // uniformInit draws from U(−bound, +bound) with the store's random state.
@@ -83,6 +89,8 @@ func weightAndBiasInit(scope *model.Scope, fanIn int) (weights, biases model.Var
 	switch initFromScope(scope) {
 	case InitDCGAN:
 		return normalInit(scope, 0, 0.02), graph.Zeros
+	case InitHe:
+		return normalInit(scope, 0, math.Sqrt(2/float64(max(fanIn, 1)))), graph.Zeros
 	default:
 		bound := 1 / math.Sqrt(float64(max(fanIn, 1)))
 		return uniformInit(scope, bound), uniformInit(scope, bound)

@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/ganbook/ganbook/gan"
+	"github.com/ganbook/ganbook/gan/blocks"
 )
 
 // Layer sizes of the MLP discriminator's first layer (fc0): 784 pixels in, 512 units out.
@@ -70,6 +71,9 @@ func newStep(backend compute.Backend, n int, seed int64) (*model.Store, *model.E
 	}
 	store := model.NewStore()
 	store.SetParam(model.ParamInitialSeed, seed)
+	for _, scope := range []string{gan.GeneratorScope, gan.DiscriminatorScope} {
+		blocks.SetInit(store.Scope(scope), arch.Init) // as gan.NewTrainer does
+	}
 	if err := store.SetRNGStateFromSeed(seed); err != nil {
 		return nil, nil, err
 	}
