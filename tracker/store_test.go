@@ -51,6 +51,30 @@ func rawStatus(t *testing.T, path, id string) string {
 	return status
 }
 
+// stopOutsideTransaction SIGSTOPs the process at a moment it holds no write
+// lock on the database: a process stopped mid-transaction would hold the lock
+// and make every other writer wait out its busy timeout (SQLite's rule, not
+// the tracker's), which is not what the liveness test is about.
+func stopOutsideTransaction(t *testing.T, cmd *exec.Cmd, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=0&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for range 100 {
+		cmd.Process.Signal(syscall.SIGSTOP)
+		tx, err := db.Begin() // BEGIN IMMEDIATE: fails at once while another writer holds the lock
+		if err == nil {
+			tx.Rollback()
+			return
+		}
+		cmd.Process.Signal(syscall.SIGCONT)
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("could not stop the helper outside a write transaction in 100 tries")
+}
+
 func samePoint(a, b float64) bool {
 	return math.Float64bits(a) == math.Float64bits(b) || (math.IsNaN(a) && math.IsNaN(b))
 }
@@ -653,7 +677,7 @@ func TestHeartbeatTimeout(t *testing.T) {
 		t.Fatalf("live helper's run: %s; want RUNNING", st)
 	}
 
-	cmd.Process.Signal(syscall.SIGSTOP)
+	stopOutsideTransaction(t, cmd, path)
 	time.Sleep(pastTimeout)
 	if st := rawStatus(t, path, id); st != "RUNNING" {
 		t.Fatalf("stored status %s before any query; want RUNNING", st)
