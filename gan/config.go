@@ -1,6 +1,7 @@
 package gan
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -152,6 +153,23 @@ func (c Config) Validate() error {
 		bad("--sample-grid", "must be in 1..32, got %d", c.SampleGrid)
 	}
 	return errors.Join(errs...)
+}
+
+// Params flattens the config into named values by JSON name, the form an
+// experiment tracker records: runs from the CLI and from a notebook then
+// compare key by key. Both run-length settings stay present, so that filters on
+// either work.
+func (c Config) Params() map[string]any {
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic(err) // unreachable: Config holds only strings and numbers
+	}
+	params := map[string]any{}
+	if err := json.Unmarshal(b, &params); err != nil {
+		panic(err)
+	}
+	params["steps"], params["epochs"] = c.Steps, c.Epochs
+	return params
 }
 
 // TotalSteps is the run length in D+G iterations, given the training set size.

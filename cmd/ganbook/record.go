@@ -41,21 +41,6 @@ func openStore(path string, opts ...tracker.Option) (*tracker.Store, error) {
 	return store, nil
 }
 
-// configParams flattens a Config into the tracker's parameters, by JSON name.
-func configParams(cfg gan.Config) (map[string]any, error) {
-	b, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, err
-	}
-	params := map[string]any{}
-	if err := json.Unmarshal(b, &params); err != nil {
-		return nil, err
-	}
-	// Keep both run-length settings visible, so filters on either work.
-	params["steps"], params["epochs"] = cfg.Steps, cfg.Epochs
-	return params, nil
-}
-
 // parseTags turns repeated k=v flags into a map.
 func parseTags(flagName string, kvs []string) (map[string]string, error) {
 	tags := map[string]string{}
@@ -83,10 +68,7 @@ type recordSpec struct {
 }
 
 func startRecording(ctx context.Context, store *tracker.Store, cfg gan.Config, ds *data.Dataset, backend string, spec recordSpec) (*recorder, error) {
-	params, err := configParams(cfg)
-	if err != nil {
-		return nil, err
-	}
+	params := cfg.Params()
 	rec, err := reproRecord(ctx, cfg, ds, backend)
 	if err != nil {
 		return nil, err

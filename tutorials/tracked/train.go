@@ -29,19 +29,7 @@ const (
 
 // Params flattens a Config into tracker parameters by JSON name, as `ganbook train` records
 // them, so that runs from a notebook and from the command compare key by key.
-func Params(cfg gan.Config) (map[string]any, error) {
-	b, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, err
-	}
-	params := map[string]any{}
-	if err := json.Unmarshal(b, &params); err != nil {
-		return nil, err
-	}
-	// Both run-length settings stay visible, so that filters on either work.
-	params["steps"], params["epochs"] = cfg.Steps, cfg.Epochs
-	return params, nil
-}
+func Params(cfg gan.Config) (map[string]any, error) { return cfg.Params(), nil }
 
 // Spec names a run in the tracker and lets the caller watch it.
 type Spec struct {
