@@ -77,6 +77,10 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/ganbook-notebooks.XXXXXX")"
 out="${NOTEBOOK_OUT:-$work/executed}"
 mkdir -p "$out"
 export JUPYTER_DATA_DIR="${JUPYTER_DATA_DIR:-$work/jupyter}"
+# Notebooks 06 and 07 share a tracker database in the temporary directory and 07 reuses the
+# runs it finds there: a fresh directory per run keeps runs recorded by older code out.
+mkdir -p "$work/tmp"
+export TMPDIR="$work/tmp"
 
 ganbook="${GANBOOK:-}"
 if [[ -z "$ganbook" ]]; then
