@@ -27,10 +27,6 @@ const (
 	ConfigTagKey = "config"
 )
 
-// Params flattens a Config into tracker parameters by JSON name, as `ganbook train` records
-// them, so that runs from a notebook and from the command compare key by key.
-func Params(cfg gan.Config) (map[string]any, error) { return cfg.Params(), nil }
-
 // Spec names a run in the tracker and lets the caller watch it.
 type Spec struct {
 	Experiment string // default "notebooks"
@@ -60,10 +56,7 @@ func Train(ctx context.Context, backend compute.Backend, store *tracker.Store, c
 	if err := cfg.Validate(); err != nil {
 		return res, err
 	}
-	params, err := Params(cfg)
-	if err != nil {
-		return res, err
-	}
+	params := cfg.Params()
 	source, err := gan.NewSamplerSource(ds, cfg)
 	if err != nil {
 		return res, err
