@@ -20,13 +20,16 @@ type Architecture struct {
 	Low, High     float64
 	// Init is the weight initialisation of both networks.
 	Init blocks.Init
+	// BatchIndependent says both networks treat every example on its own (no
+	// batch norm), so a batch may be computed in parts.
+	BatchIndependent bool
 }
 
 // NewArchitecture returns the architecture named by [Config.Model].
 func NewArchitecture(name string) (Architecture, error) {
 	switch name {
 	case ModelMLP:
-		return Architecture{Name: name, Generator: mlpGenerator, Discriminator: mlpDiscriminator, Low: 0, High: 1, Init: blocks.InitHe}, nil
+		return Architecture{Name: name, Generator: mlpGenerator, Discriminator: mlpDiscriminator, Low: 0, High: 1, Init: blocks.InitHe, BatchIndependent: true}, nil
 	case ModelDCGAN:
 		return Architecture{Name: name, Generator: dcganGenerator, Discriminator: dcganDiscriminator, Low: -1, High: 1, Init: blocks.InitPyTorch}, nil
 	}

@@ -12,13 +12,10 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph ops read as math.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/ganbook/ganbook/gan/blocks"
 )
@@ -34,6 +31,7 @@ const (
 	paramStep        = "ganbook_step"
 	paramSourceEpoch = "ganbook_source_epoch"
 	paramSourceIndex = "ganbook_source_index"
+	paramNoiseState  = "ganbook_noise_state"
 )
 
 // BatchSource yields batches of real images for the discriminator. It must be
@@ -79,7 +77,10 @@ type Trainer struct {
 	opts    Options
 
 	dStep, gStep, generate *model.Exec
+	adamD, adamG           *adam
 	realBatch              []float32
+	noise                  *latentNoise
+	latentBatch            []float32
 	fixedNoise             *tensors.Tensor
 	ckpt                   *checkpoint.Handler
 	step                   int
@@ -101,8 +102,10 @@ func NewTrainer(backend compute.Backend, cfg Config, source BatchSource, totalSt
 	}
 	t := &Trainer{
 		cfg: cfg, arch: arch, backend: backend, source: source, opts: opts, totalSteps: totalSteps,
-		store:     model.NewStore(),
-		realBatch: make([]float32, cfg.Batch*ImageSize*ImageSize),
+		store:       model.NewStore(),
+		realBatch:   make([]float32, cfg.Batch*ImageSize*ImageSize),
+		noise:       newLatentNoise(cfg.Seed),
+		latentBatch: make([]float32, cfg.Batch*cfg.LatentDim),
 	}
 	t.store.SetParam(model.ParamInitialSeed, cfg.Seed)
 	if err := t.store.SetRNGStateFromSeed(cfg.Seed); err != nil {
@@ -128,6 +131,7 @@ func NewTrainer(backend compute.Backend, cfg Config, source BatchSource, totalSt
 // fixedNoise is the sample grid's latent batch: the same for every sample of a
 // run, drawn from its own generator so that it does not depend on training.
 func fixedNoise(seed int64, n, latent int) *tensors.Tensor {
+	// A stream of its own (a different PCG sequence from latentNoise's).
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x9a0b00c))
 	z := make([]float32, n*latent)
 	for i := range z {
@@ -136,44 +140,57 @@ func fixedNoise(seed int64, n, latent int) *tensors.Tensor {
 	return tensors.FromFlatDataAndDimensions(z, n, latent)
 }
 
-func newAdam(lr float64, cfg Config) optimizer.Interface {
-	return optimizer.Adam().LearningRate(lr).Betas(cfg.Beta1, cfg.Beta2).Epsilon(1e-8).Done()
+// inHalves is f(x) for an architecture that treats every example on its own,
+// computed as f on each half of the batch, concatenated: the same values, but
+// two independent chains of ops. The go backend runs element-wise ops on one
+// core each; the G step is otherwise one chain from z to the loss and back,
+// and the two halves keep both cores busy (bench_test.go: the MLP GAN's
+// iteration takes about 10 % less). With batch norm the halves would change
+// the batch statistics, so other architectures get f(x).
+func inHalves(arch Architecture, x *Node, f func(*Node) *Node) *Node {
+	n := x.Shape().Dimensions[0]
+	if !arch.BatchIndependent || n < 2 {
+		return f(x)
+	}
+	h := n / 2
+	return Concatenate([]*Node{f(Slice(x, AxisRange(0, h))), f(Slice(x, AxisRange(h, n)))}, 0)
 }
+
+// dStepOutputs is how many of the D step's outputs come before its gradients.
+const dStepOutputs = 3
 
 func (t *Trainer) buildExecs() error {
 	cfg, arch := t.cfg, t.arch
-	optD := newAdam(cfg.LRD, cfg)
-	optG := newAdam(cfg.LRG, cfg)
-	latent := shapes.Make(dtypes.Float32, cfg.Batch, cfg.LatentDim)
+	t.adamD = newAdam(t.store.Scope(DiscriminatorScope), cfg.LRD, cfg, t.backend)
+	t.adamG = newAdam(t.store.Scope(GeneratorScope), cfg.LRG, cfg, t.backend)
 	var err error
 	// D step: real batch against a detached fake batch from fresh noise.
-	t.dStep, err = model.NewExec(t.backend, t.store, func(s *model.Scope, real *Node) (dLoss, dReal, dFake *Node) {
-		g := real.Graph()
+	t.dStep, err = model.NewExec(t.backend, t.store, func(s *model.Scope, real, z *Node) []*Node {
 		store := s.Store()
-		z := store.RandomNormal(g, latent)
 		fake := StopGradient(arch.Generator(store.Scope(GeneratorScope), z, Frozen))
 		disc := store.Scope(DiscriminatorScope)
 		realLogits := arch.Discriminator(disc, real, Training)
 		fakeLogits := arch.Discriminator(disc, fake, Training)
-		dLoss = DiscriminatorLoss(realLogits, fakeLogits, cfg.RealLabel)
-		optD.UpdateGraph(disc, g, dLoss)
-		return dLoss, ReduceAllMean(Sigmoid(realLogits)), ReduceAllMean(Sigmoid(fakeLogits))
+		dLoss := DiscriminatorLoss(realLogits, fakeLogits, cfg.RealLabel)
+		grads := t.adamD.gradientsGraph(dLoss)
+		return append([]*Node{dLoss, ReduceAllMean(Sigmoid(realLogits)), ReduceAllMean(Sigmoid(fakeLogits))}, grads...)
 	})
 	if err != nil {
 		return err
 	}
 	// G step: fresh noise through G and D; only G's variables move.
-	t.gStep, err = model.NewExec(t.backend, t.store, func(s *model.Scope, g *Graph) *Node {
+	t.gStep, err = model.NewExec(t.backend, t.store, func(s *model.Scope, z *Node) []*Node {
 		store := s.Store()
-		z := store.RandomNormal(g, latent)
 		gen := store.Scope(GeneratorScope)
-		fakeLogits := arch.Discriminator(store.Scope(DiscriminatorScope), arch.Generator(gen, z, Training), Frozen)
+		disc := store.Scope(DiscriminatorScope)
+		fakeLogits := inHalves(arch, z, func(z *Node) *Node {
+			return arch.Discriminator(disc, arch.Generator(gen, z, Training), Frozen)
+		})
 		gLoss, lossErr := GeneratorLoss(cfg.Loss, fakeLogits)
 		if lossErr != nil {
 			panic(lossErr) // unreachable: Validate checked the name.
 		}
-		optG.UpdateGraph(gen, g, gLoss)
-		return gLoss
+		return append([]*Node{gLoss}, t.adamG.gradientsGraph(gLoss)...)
 	})
 	if err != nil {
 		return err
@@ -207,6 +224,12 @@ func (t *Trainer) openCheckpoints() error {
 	index, _ := intParam(t.store, paramSourceIndex)
 	if err := t.source.Seek(epoch, index); err != nil {
 		return fmt.Errorf("--resume: restoring the data position: %w", err)
+	}
+	noiseState, _ := t.store.GetParam(model.JoinPath("/", paramNoiseState))
+	if s, ok := noiseState.(string); !ok {
+		return fmt.Errorf("--resume: the checkpoint in %s has no latent noise state (written by an older ganbook?)", dir)
+	} else if err := t.noise.restore(s); err != nil {
+		return fmt.Errorf("--resume: restoring the latent noise: %w", err)
 	}
 	t.step = step
 	return nil
@@ -250,13 +273,13 @@ func (t *Trainer) TrainStep() (StepMetrics, error) {
 	start := time.Now()
 	t.source.Next(t.realBatch)
 	real := tensors.FromFlatDataAndDimensions(t.realBatch, t.cfg.Batch, ImageSize, ImageSize, 1)
-	dOut, err := t.dStep.Call(real)
+	dOut, err := t.discriminatorStep(real)
 	if err != nil {
-		return StepMetrics{}, fmt.Errorf("step %d: discriminator step: %w", t.step+1, err)
+		return StepMetrics{}, fmt.Errorf("step %d: %w", t.step+1, err)
 	}
-	gOut, err := t.gStep.Call()
+	gOut, err := t.generatorStep()
 	if err != nil {
-		return StepMetrics{}, fmt.Errorf("step %d: generator step: %w", t.step+1, err)
+		return StepMetrics{}, fmt.Errorf("step %d: %w", t.step+1, err)
 	}
 	t.step++
 	m := StepMetrics{
@@ -276,6 +299,52 @@ func (t *Trainer) TrainStep() (StepMetrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// discriminatorStep runs the D step's graph and D's update; it returns the D
+// loss, mean D(x) and mean D(G(z)).
+func (t *Trainer) discriminatorStep(real *tensors.Tensor) ([]*tensors.Tensor, error) {
+	out, err := t.dStep.Call(real, t.drawLatent())
+	if err != nil {
+		return nil, fmt.Errorf("discriminator step: %w", err)
+	}
+	if err := t.applyAdam(t.adamD, out[dStepOutputs:]); err != nil {
+		return nil, fmt.Errorf("discriminator update: %w", err)
+	}
+	return out[:dStepOutputs], nil
+}
+
+// drawLatent draws a fresh latent batch z ~ N(0, 1) on the host: the go
+// backend's in-graph Box–Muller costs a cosine and a logarithm per value.
+func (t *Trainer) drawLatent() *tensors.Tensor {
+	t.noise.fill(t.latentBatch)
+	return tensors.FromFlatDataAndDimensions(t.latentBatch, t.cfg.Batch, t.cfg.LatentDim)
+}
+
+// generatorStep runs the G step's graph and G's update; it returns the G loss.
+func (t *Trainer) generatorStep() ([]*tensors.Tensor, error) {
+	out, err := t.gStep.Call(t.drawLatent())
+	if err != nil {
+		return nil, fmt.Errorf("generator step: %w", err)
+	}
+	if err := t.applyAdam(t.adamG, out[1:]); err != nil {
+		return nil, fmt.Errorf("generator update: %w", err)
+	}
+	return out[:1], nil
+}
+
+// applyAdam applies a host-side update from grads (none when the update ran in
+// the graph) and releases their buffers.
+func (t *Trainer) applyAdam(o *adam, grads []*tensors.Tensor) error {
+	if len(grads) == 0 {
+		return nil
+	}
+	defer func() {
+		for _, g := range grads {
+			g.FinalizeAll()
+		}
+	}()
+	return o.applyHost(grads)
 }
 
 // DivergedError reports a NaN or Inf loss; training cannot continue from it.
@@ -354,6 +423,11 @@ func (t *Trainer) SaveCheckpoint() error {
 	t.store.SetParam(paramStep, int64(t.step))
 	t.store.SetParam(paramSourceEpoch, int64(epoch))
 	t.store.SetParam(paramSourceIndex, int64(index))
+	noiseState, err := t.noise.state()
+	if err != nil {
+		return err
+	}
+	t.store.SetParam(paramNoiseState, noiseState)
 	if err := t.ckpt.Save(); err != nil {
 		return fmt.Errorf("saving checkpoint at step %d: %w", t.step, err)
 	}

@@ -117,7 +117,7 @@ func TestStepsUpdateOnlyTheirOwnNetwork(t *testing.T) {
 				t.Fatalf("found %d generator and %d discriminator variables", len(genBefore), len(discBefore))
 			}
 			src.Next(tr.realBatch)
-			if _, err := tr.dStep.Call(tensors.FromFlatDataAndDimensions(tr.realBatch, cfg.Batch, ImageSize, ImageSize, 1)); err != nil {
+			if _, err := tr.discriminatorStep(tensors.FromFlatDataAndDimensions(tr.realBatch, cfg.Batch, ImageSize, ImageSize, 1)); err != nil {
 				t.Fatal(err)
 			}
 			genAfterD := variableDigests(t, tr.Store(), GeneratorScope)
@@ -128,7 +128,7 @@ func TestStepsUpdateOnlyTheirOwnNetwork(t *testing.T) {
 			if n := countChanged(discBefore, discAfterD); n == 0 {
 				t.Errorf("D step changed no discriminator variable")
 			}
-			if _, err := tr.gStep.Call(); err != nil {
+			if _, err := tr.generatorStep(); err != nil {
 				t.Fatal(err)
 			}
 			if n := countChanged(discAfterD, variableDigests(t, tr.Store(), DiscriminatorScope)); n != 0 {
