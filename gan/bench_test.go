@@ -16,6 +16,7 @@ import (
 func benchmarkIteration(b *testing.B, arch string, batch int) {
 	cfg := DefaultConfig()
 	cfg.Model, cfg.Batch, cfg.Steps = arch, batch, b.N+3
+	cfg.DropoutD = 0 // the reference architecture (torch_gan_bench.py) has no dropout
 	backend, err := NewBackend(testWriter{b})
 	if err != nil {
 		b.Fatal(err)

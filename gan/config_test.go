@@ -29,6 +29,8 @@ func TestConfigValidateNamesTheFlag(t *testing.T) {
 		{"neither steps nor epochs", func(c *Config) { c.Steps, c.Epochs = 0, 0 }, "--steps"},
 		{"beta1 one", func(c *Config) { c.Beta1 = 1 }, "--beta1"},
 		{"real label zero", func(c *Config) { c.RealLabel = 0 }, "--real-label"},
+		{"dropout one", func(c *Config) { c.DropoutD = 1 }, "--dropout-d"},
+		{"negative dropout", func(c *Config) { c.DropoutD = -0.1 }, "--dropout-d"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -74,9 +74,30 @@ func mlpGenerator(scope *model.Scope, z *Node, _ Phase) *Node {
 	return Reshape(x, -1, ImageSize, ImageSize, 1)
 }
 
-// mlpDiscriminator is the article's D: 784→512→256→128→1, LeakyReLU 0.2, logit out.
-func mlpDiscriminator(scope *model.Scope, images *Node, _ Phase) *Node {
-	return MLPDiscriminatorHead(scope, MLPDiscriminatorFirstLayer(scope, images))
+// mlpDiscriminator is the article's D: 784→512→256→128→1, LeakyReLU 0.2, logit
+// out; with dropout after each hidden layer when the store's dropout
+// parameter (Config.DropoutD) is set and the network is not in inference.
+func mlpDiscriminator(scope *model.Scope, images *Node, phase Phase) *Node {
+	rate := 0.0
+	if phase != Inference {
+		rate = model.GetParamOr(scope, ParamDropoutD, 0.0)
+	}
+	return mlpDiscriminatorHead(scope, MLPDiscriminatorFirstLayer(scope, images), rate)
+}
+
+// ParamDropoutD is the store parameter that holds Config.DropoutD.
+const ParamDropoutD = "ganbook_dropout_d"
+
+// dropout zeroes each value of x with probability rate and scales the rest by
+// 1/(1−rate) (inverted dropout, as PyTorch's nn.Dropout in training mode).
+// The mask comes from the store's random state, so checkpoints resume it.
+func dropout(scope *model.Scope, x *Node, rate float64) *Node {
+	if rate <= 0 {
+		return x
+	}
+	u := scope.Store().RandomUniform(x.Graph(), x.Shape())
+	keep := ConvertDType(GreaterOrEqual(u, Scalar(x.Graph(), x.DType(), rate)), x.DType())
+	return Mul(x, StopGradient(MulScalar(keep, 1/(1-rate))))
 }
 
 // MLPDiscriminatorFirstLayer is the MLP discriminator's first dense layer,
@@ -90,9 +111,13 @@ func MLPDiscriminatorFirstLayer(scope *model.Scope, images *Node) *Node {
 // MLPDiscriminatorHead is the rest of the MLP discriminator: from the first
 // layer's output to the logit.
 func MLPDiscriminatorHead(scope *model.Scope, firstLayer *Node) *Node {
-	x := blocks.LeakyReLU(firstLayer, leakySlope)
+	return mlpDiscriminatorHead(scope, firstLayer, 0)
+}
+
+func mlpDiscriminatorHead(scope *model.Scope, firstLayer *Node, dropoutRate float64) *Node {
+	x := dropout(scope, blocks.LeakyReLU(firstLayer, leakySlope), dropoutRate)
 	for i, width := range []int{256, 128} {
-		x = blocks.LeakyReLU(blocks.Dense(scope.At("fc%d", i+1), x, width), leakySlope)
+		x = dropout(scope, blocks.LeakyReLU(blocks.Dense(scope.At("fc%d", i+1), x, width), leakySlope), dropoutRate)
 	}
 	return blocks.Dense(scope.At("out"), x, 1)
 }

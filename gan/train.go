@@ -108,6 +108,7 @@ func NewTrainer(backend compute.Backend, cfg Config, source BatchSource, totalSt
 		latentBatch: make([]float32, cfg.Batch*cfg.LatentDim),
 	}
 	t.store.SetParam(model.ParamInitialSeed, cfg.Seed)
+	t.store.SetParam(ParamDropoutD, cfg.DropoutD)
 	if err := t.store.SetRNGStateFromSeed(cfg.Seed); err != nil {
 		return nil, err
 	}

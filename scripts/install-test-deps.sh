@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(jupyter-nbconvert jupyter-client jupyter-notebook python3-ipykernel chromium dataset-fashion-mnist)
+packages=(jupyter-nbconvert jupyter-client jupyter-notebook python3-ipykernel chromium dataset-fashion-mnist python3-torch libopenblas0-pthread)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

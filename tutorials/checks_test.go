@@ -25,6 +25,8 @@ type tutorial struct {
 var (
 	// <!--check:NAME-->VALUE<!--/check-->
 	checkRe = regexp.MustCompile(`<!--check:([A-Za-z0-9_.-]+)-->([^<]*)<!--/check-->`)
+	// <!--measured:RECORD|LINE|WORD-->VALUE<!--/measured-->
+	measuredRe = regexp.MustCompile(`<!--measured:([A-Za-z0-9_.-]+)\|([^|>]+)\|([^|>]+)-->([^<]*)<!--/measured-->`)
 	imageRe = regexp.MustCompile(`!\[[^\]]*\]\(([^)\s]+)\)`)
 	linkRe  = regexp.MustCompile(`\]\((\.\./[^)\s#]+)\)`)
 )
@@ -111,6 +113,8 @@ func checkTutorial(t *testing.T, tu tutorial) {
 		t.Errorf("%s: a <!--check:…--> marker is malformed", tu.file)
 	}
 
+	checkMeasured(t, tu.file, text)
+
 	linked := map[string]bool{}
 	for _, m := range imageRe.FindAllStringSubmatch(text, -1) {
 		linked[m[1]] = true
@@ -127,6 +131,82 @@ func checkTutorial(t *testing.T, tu tutorial) {
 	for _, m := range linkRe.FindAllStringSubmatch(text, -1) {
 		if _, err := os.Stat(filepath.FromSlash(m[1])); err != nil {
 			t.Errorf("%s: broken link %s", tu.file, m[1])
+		}
+	}
+}
+
+// checkMeasured verifies the numbers a tutorial quotes from a benchmark
+// record instead of recomputing them (runs too long for the test suite):
+// <!--measured:RECORD|LINE|WORD-->VALUE<!--/measured--> must be, to its
+// rounding, the number after WORD on the first line that starts with LINE in
+// measured/RECORD.txt, the benchmark's output as it printed it.
+func checkMeasured(t *testing.T, file, text string) {
+	t.Helper()
+	for _, m := range measuredRe.FindAllStringSubmatch(text, -1) {
+		record, line, word, shown := m[1], m[2], m[3], m[4]
+		got, err := recordedValue(filepath.Join("measured", record+".txt"), line, word)
+		if err != nil {
+			t.Errorf("%s: %v", file, err)
+			continue
+		}
+		want, half, err := parseShown(shown)
+		if err != nil {
+			t.Errorf("%s: %s|%s|%s: %v", file, record, line, word, err)
+			continue
+		}
+		if !(math.Abs(got-want) <= half*(1+1e-9)) {
+			t.Errorf("%s: %s|%s|%s is stated as %s but the record says %g", file, record, line, word, shown, got)
+		}
+	}
+	if strings.Count(text, "<!--measured:") != len(measuredRe.FindAllString(text, -1)) {
+		t.Errorf("%s: a <!--measured:…--> marker is malformed", file)
+	}
+}
+
+// recordedValue finds the number after word on the first line of path that
+// starts with line ("563s" reads as 563).
+func recordedValue(path, line, word string) (float64, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if !strings.HasPrefix(l, line+" ") {
+			continue
+		}
+		fields := strings.Fields(strings.TrimPrefix(l, line))
+		for i := 0; i+1 < len(fields); i++ {
+			if fields[i] == word {
+				return strconv.ParseFloat(strings.TrimSuffix(fields[i+1], "s"), 64)
+			}
+		}
+		return 0, fmt.Errorf("%s: no %q on the line %q", path, word, l)
+	}
+	return 0, fmt.Errorf("%s: no line starting with %q", path, line)
+}
+
+// TestRecordedValue pins the record lookup on a line like the benchmark's.
+func TestRecordedValue(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.txt")
+	if err := os.WriteFile(path, []byte("== budget\nfid ganbook 25.31 torch 22.88\nwall ganbook 563s torch 448s (training)\nfid ratio ganbook/torch 1.11\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		line, word string
+		want       float64
+		ok         bool
+	}{
+		{"fid", "torch", 22.88, true},
+		{"fid", "ganbook", 25.31, true},
+		{"wall", "torch", 448, true},
+		{"fid ratio", "ganbook/torch", 1.11, true},
+		{"fid", "nobody", 0, false},
+		{"coverage", "torch", 0, false},
+	} {
+		got, err := recordedValue(path, tc.line, tc.word)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("recordedValue(%q, %q) = %v, %v; want %v (ok %v)", tc.line, tc.word, got, err, tc.want, tc.ok)
 		}
 	}
 }

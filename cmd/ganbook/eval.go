@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -110,6 +111,17 @@ func reportMetrics(r quality.Report) map[string]float64 {
 func printReport(w io.Writer, step int, r quality.Report) {
 	fmt.Fprintf(w, "step %d: FID %.2f  coverage %d/10  KL(classes‖uniform) %.3f  mean confidence %.3f  (%d samples, %s, extractor %s)\n",
 		step, r.FID, r.Coverage, r.KLUniform, r.MeanConfidence, r.Samples, r.Reference, r.ExtractorID)
+	// Which classes are missing says more than the count: a marker flags every
+	// class under the coverage threshold.
+	var b strings.Builder
+	for c, f := range r.ClassFractions {
+		mark := ""
+		if f < quality.CoverageThreshold {
+			mark = "!"
+		}
+		fmt.Fprintf(&b, "  %d:%.1f%%%s", c, 100*f, mark)
+	}
+	fmt.Fprintf(w, "  classes%s\n", b.String())
 }
 
 func newEvalCommand() *cobra.Command {
