@@ -26,7 +26,7 @@ var (
 	// <!--check:NAME-->VALUE<!--/check-->
 	checkRe = regexp.MustCompile(`<!--check:([A-Za-z0-9_.-]+)-->([^<]*)<!--/check-->`)
 	// <!--measured:RECORD|LINE|WORD-->VALUE<!--/measured-->
-	measuredRe = regexp.MustCompile(`<!--measured:([A-Za-z0-9_.-]+)\|([^|>]+)\|([^|>]+)-->([^<]*)<!--/measured-->`)
+	measuredRe = regexp.MustCompile(`<!--measured:([A-Za-z0-9_./-]+)\|([^|>]+)\|([^|>]+)-->([^<]*)<!--/measured-->`)
 	imageRe = regexp.MustCompile(`!\[[^\]]*\]\(([^)\s]+)\)`)
 	linkRe  = regexp.MustCompile(`\]\((\.\./[^)\s#]+)\)`)
 )
@@ -164,7 +164,8 @@ func checkMeasured(t *testing.T, file, text string) {
 }
 
 // recordedValue finds the number after word on the first line of path that
-// starts with line ("563s" reads as 563).
+// starts with line and holds word (word "first": the line's first field); a number's unit or
+// denominator is dropped ("563s" reads as 563, "10/10" as 10).
 func recordedValue(path, line, word string) (float64, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -175,21 +176,33 @@ func recordedValue(path, line, word string) (float64, error) {
 			continue
 		}
 		fields := strings.Fields(strings.TrimPrefix(l, line))
+		if word == "first" && len(fields) > 0 {
+			return leadingNumber(fields[0])
+		}
 		for i := 0; i+1 < len(fields); i++ {
 			if fields[i] == word {
-				return strconv.ParseFloat(strings.TrimSuffix(fields[i+1], "s"), 64)
+				return leadingNumber(fields[i+1])
 			}
 		}
-		return 0, fmt.Errorf("%s: no %q on the line %q", path, word, l)
 	}
-	return 0, fmt.Errorf("%s: no line starting with %q", path, line)
+	return 0, fmt.Errorf("%s: no line starting with %q has %q followed by a number", path, line, word)
+}
+
+var leadingNumberRe = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?`)
+
+func leadingNumber(field string) (float64, error) {
+	m := leadingNumberRe.FindString(field)
+	if m == "" {
+		return 0, fmt.Errorf("%q is not a number", field)
+	}
+	return strconv.ParseFloat(m, 64)
 }
 
 // TestRecordedValue pins the record lookup on a line like the benchmark's.
 func TestRecordedValue(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "r.txt")
-	if err := os.WriteFile(path, []byte("== budget\nfid ganbook 25.31 torch 22.88\nwall ganbook 563s torch 448s (training)\nfid ratio ganbook/torch 1.11\n"), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte("== budget\nfid ganbook 25.31 torch 22.88\nwall ganbook 563s torch 448s (training)\nfid ratio ganbook/torch 1.11\nstep 10000: FID 11.17  coverage 10/10\nelapsed 301.2s\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -201,6 +214,9 @@ func TestRecordedValue(t *testing.T) {
 		{"fid", "ganbook", 25.31, true},
 		{"wall", "torch", 448, true},
 		{"fid ratio", "ganbook/torch", 1.11, true},
+		{"step 10000:", "coverage", 10, true},
+		{"step 10000:", "FID", 11.17, true},
+		{"elapsed", "first", 301.2, true},
 		{"fid", "nobody", 0, false},
 		{"coverage", "torch", 0, false},
 	} {

@@ -54,6 +54,8 @@ func train(args []string) error {
 	fs.Float64Var(&cfg.LRG, "lr-g", cfg.LRG, "G learning rate")
 	fs.Float64Var(&cfg.RealLabel, "real-label", cfg.RealLabel, "D's target for real images")
 	fs.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed")
+	// The reference architecture has no dropout: compare like with like.
+	fs.Float64Var(&cfg.DropoutD, "dropout-d", 0, "dropout in the MLP discriminator (the PyTorch side has none)")
 	samples := fs.Int("samples", quality.DefaultSamples, "samples to write")
 	out := fs.String("out", "", "sample file to write")
 	_ = fs.Parse(args)

@@ -74,6 +74,12 @@ def main():
     else:
         G, D = arch.mlp_gen(), arch.mlp_disc()
         low, high = 0.0, 1.0
+        # ganbook's MLP uses He-normal weights and zero biases (gan.NewArchitecture:
+        # PyTorch's default init made the recipe collapse); the same here.
+        for m in list(G.modules()) + list(D.modules()):
+            if isinstance(m, nn.Linear):
+                nn.init.normal_(m.weight, 0.0, (2.0 / m.in_features) ** 0.5)
+                nn.init.zeros_(m.bias)
     zdim = arch.ZDIM
 
     crit = nn.BCEWithLogitsLoss()
