@@ -54,7 +54,7 @@ type Config struct {
 	// discriminator while it trains (0 = none; the DCGAN ignores it). A noisier
 	// D is slower to latch onto the few digits G draws best, so G keeps being
 	// pushed towards the others.
-	DropoutD float64 `json:"dropout_d,omitempty"`
+	DropoutD float64 `json:"dropout_d"`
 	Seed     int64   `json:"seed"`
 
 	SampleEvery     int `json:"sample_every"`     // steps between sample grids; 0 = only at the end
@@ -180,6 +180,18 @@ func (c Config) Params() map[string]any {
 	}
 	params["steps"], params["epochs"] = c.Steps, c.Epochs
 	return params
+}
+
+// ConfigFromJSON reads a configuration as a run recorded it. A setting the
+// record lacks takes the value that reproduces what ganbook did before the
+// setting existed (DropoutD: 0, no dropout), not today's default.
+func ConfigFromJSON(b []byte) (Config, error) {
+	cfg := DefaultConfig()
+	cfg.DropoutD = 0
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
 }
 
 // TotalSteps is the run length in D+G iterations, given the training set size.

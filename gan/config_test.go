@@ -74,3 +74,34 @@ func TestWithDeadlockGuard(t *testing.T) {
 		}
 	}
 }
+
+// A record written before a setting existed must read back as what ganbook
+// did then, not as today's default: dropout_d absent means no dropout.
+func TestConfigFromJSON(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		json    string
+		dropout float64
+		steps   int
+	}{
+		{"record without dropout_d", `{"model":"mlp","steps":5000,"batch":128}`, 0, 5000},
+		{"record with dropout_d", `{"model":"mlp","steps":10000,"batch":128,"dropout_d":0.3}`, 0.3, 10000},
+	} {
+		cfg, err := ConfigFromJSON([]byte(tc.json))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if cfg.DropoutD != tc.dropout || cfg.Steps != tc.steps {
+			t.Errorf("%s: dropout %g steps %d, want %g and %d", tc.name, cfg.DropoutD, cfg.Steps, tc.dropout, tc.steps)
+		}
+	}
+	if _, err := ConfigFromJSON([]byte(`{"batch":"many"}`)); err == nil {
+		t.Error("a malformed record was accepted")
+	}
+	// A new run records the setting even at zero, so the rule above applies only to old records.
+	cfg := DefaultConfig()
+	cfg.DropoutD = 0
+	if _, ok := cfg.Params()["dropout_d"]; !ok {
+		t.Error("dropout_d = 0 is not recorded")
+	}
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -150,8 +149,8 @@ the mean classifier confidence. The results are stored as the run's metrics.`,
 			if run.Record == nil || len(run.Record.Config) == 0 {
 				return fmt.Errorf("run %s has no recorded config", run.ID[:8])
 			}
-			cfg := gan.DefaultConfig()
-			if err := json.Unmarshal(run.Record.Config, &cfg); err != nil {
+			cfg, err := gan.ConfigFromJSON(run.Record.Config)
+			if err != nil {
 				return fmt.Errorf("run %s: reading its recorded config: %w", run.ID[:8], err)
 			}
 			outDir := run.Tags["out_dir"]

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -47,8 +46,8 @@ of code, versions, backend or data between the record and now are printed as war
 		if original.Record == nil || len(original.Record.Config) == 0 {
 			return fmt.Errorf("run %s has no recorded config to reproduce", original.ID[:8])
 		}
-		cfg := gan.DefaultConfig()
-		if err := json.Unmarshal(original.Record.Config, &cfg); err != nil {
+		cfg, err := gan.ConfigFromJSON(original.Record.Config)
+		if err != nil {
 			return fmt.Errorf("run %s: reading its recorded config: %w", original.ID[:8], err)
 		}
 		if out == "" {
