@@ -27,8 +27,8 @@ var (
 	checkRe = regexp.MustCompile(`<!--check:([A-Za-z0-9_.-]+)-->([^<]*)<!--/check-->`)
 	// <!--measured:RECORD|LINE|WORD-->VALUE<!--/measured-->
 	measuredRe = regexp.MustCompile(`<!--measured:([A-Za-z0-9_./-]+)\|([^|>]+)\|([^|>]+)-->([^<]*)<!--/measured-->`)
-	imageRe = regexp.MustCompile(`!\[[^\]]*\]\(([^)\s]+)\)`)
-	linkRe  = regexp.MustCompile(`\]\((\.\./[^)\s#]+)\)`)
+	imageRe    = regexp.MustCompile(`!\[[^\]]*\]\(([^)\s]+)\)`)
+	linkRe     = regexp.MustCompile(`\]\((\.\./[^)\s#]+)\)`)
 )
 
 // parseShown parses a number as a tutorial prints it and returns it with half a unit of its

@@ -100,6 +100,7 @@ func checkTutorial06(t *testing.T, base trackedRun) {
 			"lr":           func() float64 { return cfg.LRD },
 			"beta1":        func() float64 { return cfg.Beta1 },
 			"realLabel":    func() float64 { return cfg.RealLabel },
+			"dropout":      func() float64 { return cfg.DropoutD },
 			"params":       func() float64 { return float64(len(base.info.Params)) },
 			"points":       func() float64 { return float64(base.info.Metrics[tracked.DLoss].Count) },
 			"images":       func() float64 { return float64(len(base.grids)) },
