@@ -20,6 +20,13 @@ import (
 	"github.com/ganbook/ganbook/gan/blocks"
 )
 
+// TrainerVersion names the trainer's numerics: it changes whenever the same
+// Config would train differently (another update rule, other random draws),
+// so that results recorded by older code are not taken for current ones
+// (the notebooks' run cache keys on it). Version 2: Adam on the host, latent
+// noise drawn on the host, the MLP's G step in two halves.
+const TrainerVersion = "2"
+
 // Scopes of the two networks' variables: each optimiser updates only its own.
 const (
 	GeneratorScope     = "/gen"

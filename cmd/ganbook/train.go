@@ -140,6 +140,8 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 	if abs, err := filepath.Abs(f.out); err == nil && spec.tags["out_dir"] == "" {
 		spec.tags["out_dir"] = abs // where `ganbook eval` finds the checkpoints
 	}
+	// Runs of the same config by trainers with other numerics do not compare bitwise.
+	spec.tags["trainer_version"] = gan.TrainerVersion
 	if f.resume {
 		if prev, err := os.ReadFile(runIDFile(f.out)); err == nil {
 			spec.parentID = strings.TrimSpace(string(prev))

@@ -41,12 +41,13 @@ func (v Variant) Config() gan.Config {
 	return cfg
 }
 
-// ConfigTag identifies a configuration: the first 12 hex digits of the SHA-256 of its JSON.
-// Train tags every run with it (tag "config"), so that a notebook finds an earlier run of exactly
-// the configuration it wants with the filter tags.config = '…'.
+// ConfigTag identifies a configuration trained by this version of the trainer: the first 12 hex
+// digits of the SHA-256 of gan.TrainerVersion and the configuration's JSON. Train tags every run
+// with it (tag "config"), so that a notebook finds an earlier run of exactly the configuration it
+// wants with the filter tags.config = '…', and never one that older code trained differently.
 func ConfigTag(cfg gan.Config) string {
 	b, _ := json.Marshal(cfg) // a Config always marshals
-	sum := sha256.Sum256(b)
+	sum := sha256.Sum256(append([]byte(gan.TrainerVersion+"\n"), b...))
 	return hex.EncodeToString(sum[:6])
 }
 
