@@ -7,6 +7,10 @@ import "simd/archsimd"
 // adamUpdateFast is adamUpdate with AVX-512 or AVX2 where the CPU has them.
 // Lane by lane it does the same float32 operations in the same order (no
 // fused multiply-add), so its result is bitwise that of adamUpdate.
+//
+// The two loops are the same code on 16 and on 8 lanes: archsimd's vector
+// types are compiler intrinsics, and a generic version over them is not
+// guaranteed to compile to the same instructions, so they are written twice.
 func adamUpdateFast(p, g, m, v []float32, c adamCoefficients) {
 	n := len(p)
 	g, m, v = g[:n], m[:n], v[:n]

@@ -343,3 +343,18 @@ func (c Comparison) DifferingParams() []ParamComparison {
 	}
 	return out
 }
+
+// FormatMetric writes a metric value with five significant digits and the
+// non-finite values as NaN, +Inf and -Inf: how the CLI and the web UI show
+// metrics, so that the two agree.
+func FormatMetric(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case math.IsInf(v, 1):
+		return "+Inf"
+	case math.IsInf(v, -1):
+		return "-Inf"
+	}
+	return strconv.FormatFloat(v, 'g', 5, 64)
+}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,18 +44,8 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// formatValue prints a metric value compactly; NaN and ±Inf as words.
-func formatValue(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "+Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	}
-	return strconv.FormatFloat(v, 'g', 5, 64)
-}
+// formatValue prints a metric value as the web UI does.
+func formatValue(v float64) string { return tracker.FormatMetric(v) }
 
 func formatDuration(d time.Duration) string {
 	if d < time.Second {

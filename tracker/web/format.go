@@ -2,11 +2,11 @@ package web
 
 import (
 	"html/template"
-	"math"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ganbook/ganbook/tracker"
 )
 
 // parsePages parses each page template together with the layout.
@@ -23,19 +23,8 @@ func parsePages() map[string]*template.Template {
 	return pages
 }
 
-// formatFloat writes a metric value with four significant digits, and
-// non-finite values as NaN, +Inf and -Inf.
-func formatFloat(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "+Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	}
-	return strconv.FormatFloat(v, 'g', 4, 64)
-}
+// formatFloat writes a metric value as the CLI does (tracker.FormatMetric).
+func formatFloat(v float64) string { return tracker.FormatMetric(v) }
 
 const timeLayout = "2006-01-02 15:04:05"
 

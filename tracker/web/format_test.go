@@ -11,8 +11,8 @@ func TestFormatting(t *testing.T) {
 		in   float64
 		want string
 	}{
-		{0.69314718, "0.6931"}, {2100.4, "2100"}, {123456, "1.235e+05"}, {math.NaN(), "NaN"},
-		{math.Inf(1), "+Inf"}, {math.Inf(-1), "-Inf"}, {0, "0"}, {-0.000123456, "-0.0001235"},
+		{0.69314718, "0.69315"}, {2100.4, "2100.4"}, {123456, "1.2346e+05"}, {math.NaN(), "NaN"},
+		{math.Inf(1), "+Inf"}, {math.Inf(-1), "-Inf"}, {0, "0"}, {-0.000123456, "-0.00012346"}, {123456.5, "1.2346e+05"},
 	}
 	for _, tc := range floats {
 		if got := formatFloat(tc.in); got != tc.want {
