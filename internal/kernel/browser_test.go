@@ -19,13 +19,13 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/ganbook/ganbook/internal/browsertest"
 	"github.com/ganbook/ganbook/internal/nbcheck"
 )
 
-// Debian's classic Jupyter Notebook (package jupyter-notebook, 6.4) and Chromium.
+// Debian's classic Jupyter Notebook (package jupyter-notebook, 6.4); Chromium comes from internal/browsertest.
 const (
 	notebookServerPath = "/usr/bin/jupyter-notebook"
-	chromiumPath       = "/usr/bin/chromium"
 )
 
 // TestJupyterNotebookInBrowser opens notebook 01 in Debian's classic Jupyter Notebook
@@ -36,7 +36,7 @@ const (
 // writes docs/jupyter-notebook.png.
 func TestJupyterNotebookInBrowser(t *testing.T) {
 	needTool(t, notebookServerPath)
-	needTool(t, chromiumPath)
+	chromium := browsertest.Require(t)
 	repo := repoRoot(t)
 	tmp := t.TempDir()
 	dataDir := filepath.Join(tmp, "jupyter-data")
@@ -65,7 +65,7 @@ func TestJupyterNotebookInBrowser(t *testing.T) {
 		"IPYTHONDIR=" + filepath.Join(tmp, "ipython"),
 	})
 
-	page := startChromium(t)
+	page := startChromium(t, chromium)
 	page.navigate(server.url("/notebooks/" + notebook))
 	page.waitFor("the notebook page with a connected ganbook kernel", time.Minute,
 		`!!(window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel && Jupyter.notebook.kernel.is_connected()
@@ -242,25 +242,9 @@ type browserPage struct {
 	ctx context.Context
 }
 
-func startChromium(t *testing.T) *browserPage {
+func startChromium(t *testing.T, path string) *browserPage {
 	t.Helper()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1000),
-	)
-	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	if err := chromedp.Do(ctx); err != nil { // start the browser, with no deadline
-		cancelCtx()
-		cancelAlloc()
-		t.Fatalf("starting %s: %v", chromiumPath, err)
-	}
+	ctx := browsertest.Start(t, path, 1280, 1000)
 	var procs []int
 	if p := chromedp.FromContext(ctx).Browser.Process(); p != nil {
 		procs = []int{p.Pid}
@@ -269,9 +253,7 @@ func startChromium(t *testing.T) *browserPage {
 		if len(procs) > 0 {
 			procs = append(procs, descendants(procs[0])...)
 		}
-		cancelCtx()
-		cancelAlloc() // kills the browser and waits for it
-		killAll(t, procs, "Chromium's")
+		killAll(t, procs, "Chromium's") // browsertest.Start's cleanup then closes the context
 	})
 	go func() {
 		// Script errors are Jupyter's own page's business; they are logged, not judged.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,24 +16,9 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-)
 
-// chromium finds the browser: $GANBOOK_CHROMIUM, else Debian's chromium or
-// another Chrome on the PATH; "" when there is none.
-func chromium() string {
-	if p := os.Getenv("GANBOOK_CHROMIUM"); p != "" {
-		if p, err := exec.LookPath(p); err == nil {
-			return p
-		}
-		return ""
-	}
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
+	"github.com/ganbook/ganbook/internal/browsertest"
+)
 
 // screenshotDir is where the browser test writes its screenshots: the
 // directory named by $GANBOOK_SCREENSHOTS, relative to the module root
@@ -65,36 +49,14 @@ func screenshotDir(t *testing.T) string {
 // table, the filter (good and bad), a run page and its step slider, the
 // compare page, and the live update of a running run.
 func TestBrowser(t *testing.T) {
-	path := chromium()
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no chromium found (set GANBOOK_CHROMIUM or install Debian's chromium): CI must run the browser test")
-		}
-		t.Skip("no chromium found; set GANBOOK_CHROMIUM or install chromium (the test fails instead when CI=true)")
-	}
+	path := browsertest.Require(t)
 	shots := screenshotDir(t)
 	s := seedStore(t)
 	srv := httptest.NewServer(NewHandler(s.reader, WithPollInterval(250*time.Millisecond),
 		WithMetricOrder("d_loss", "g_loss", "d_real", "d_fake", "images_per_sec")))
 	defer srv.Close()
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1440, 900),
-	)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	defer cancelCtx()
-	if err := chromedp.Do(ctx); err != nil { // start the browser, with no deadline
-		t.Fatalf("starting %s: %v", path, err)
-	}
+	ctx := browsertest.Start(t, path, 1440, 900)
 
 	// Any script error or dialog (alert) in any page fails the test.
 	var mu sync.Mutex
