@@ -145,6 +145,14 @@ func Open(dbPath string, cfg tracker.BackendConfig) (*DB, error) {
 	q := fmt.Sprintf("_busy_timeout=%d&_foreign_keys=on&_synchronous=NORMAL", busy.Milliseconds())
 	if cfg.ReadOnly {
 		q += "&mode=ro"
+		// A WAL database needs its index file (-shm) beside it even to be
+		// read, and SQLite cannot create it in a directory this process may
+		// not write (a read-only mount, another user's runs). With no -wal
+		// file the database holds everything committed, and no writer can
+		// be at work without one, so it is read as an immutable file.
+		if _, err := os.Stat(abs + "-wal"); errors.Is(err, fs.ErrNotExist) && !dirWritable(dir) {
+			q += "&immutable=1"
+		}
 	} else {
 		q += "&_txlock=immediate" // take the write lock at BEGIN: no deadlock on upgrade
 	}

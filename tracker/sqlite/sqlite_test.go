@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ganbook/ganbook/tracker"
 )
@@ -32,8 +33,12 @@ type openOutcome struct {
 }
 
 func TestMain(m *testing.M) {
-	if os.Getenv(helperEnv) == "open" {
+	switch os.Getenv(helperEnv) {
+	case "open":
 		json.NewEncoder(os.Stdout).Encode(tryOpen(os.Getenv("TRACKER_DB")))
+		os.Exit(0)
+	case "open-read-only":
+		json.NewEncoder(os.Stdout).Encode(tryOpenReadOnly(os.Getenv("TRACKER_DB")))
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
@@ -46,6 +51,20 @@ func tryOpen(path string) openOutcome {
 	}
 	d.Close()
 	return openOutcome{OK: true}
+}
+
+// tryOpenReadOnly opens path with a read-only handle and reads its runs.
+func tryOpenReadOnly(path string) openOutcome {
+	d, err := Open(path, tracker.BackendConfig{ReadOnly: true})
+	if err != nil {
+		return openOutcome{ReadOnly: errors.Is(err, tracker.ErrReadOnly), Message: err.Error()}
+	}
+	defer d.Close()
+	runs, err := d.Runs(context.Background(), tracker.BackendQuery{})
+	if err != nil {
+		return openOutcome{Message: err.Error()}
+	}
+	return openOutcome{OK: true, Message: fmt.Sprintf("%d runs", len(runs))}
 }
 
 func mustOpen(t *testing.T, path string) *DB {
@@ -236,7 +255,11 @@ func TestReadOnlyPaths(t *testing.T) {
 		}
 	}
 	existing := filepath.Join(roDir, "runs.db")
-	mustOpen(t, existing).Close()
+	withRun := mustOpen(t, existing)
+	if err := withRun.CreateRun(context.Background(), tracker.NewRun{ID: "00aa", Experiment: "e", Name: "n", StartTime: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	withRun.Close()
 	roFile := filepath.Join(wDir, "runs.db")
 	mustOpen(t, roFile).Close()
 	os.Chmod(base, 0o755)
@@ -252,8 +275,11 @@ func TestReadOnlyPaths(t *testing.T) {
 	}
 	before := snapshot(t, roDir)
 
-	open := func(path string) openOutcome {
+	open := func(path, mode string) openOutcome {
 		if !asRoot {
+			if mode == "open-read-only" {
+				return tryOpenReadOnly(path)
+			}
 			return tryOpen(path)
 		}
 		bin := filepath.Join(base, "sqlite.test")
@@ -261,7 +287,7 @@ func TestReadOnlyPaths(t *testing.T) {
 			copyFile(t, mustExecutable(t), bin, 0o755)
 		}
 		cmd := exec.Command(bin, "-test.run=^$")
-		cmd.Env = append(os.Environ(), helperEnv+"=open", "TRACKER_DB="+path)
+		cmd.Env = append(os.Environ(), helperEnv+"="+mode, "TRACKER_DB="+path)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
 		cmd.Dir = base
 		cmd.Stderr = os.Stderr
@@ -283,12 +309,20 @@ func TestReadOnlyPaths(t *testing.T) {
 		{"read-only file in a writable directory", roFile},
 	}
 	for _, tt := range tests {
-		o := open(tt.path)
+		o := open(tt.path, "open")
 		if o.OK || !o.ReadOnly || !strings.Contains(o.Message, "read-only") {
 			t.Errorf("%s: %+v; want an error wrapping ErrReadOnly", tt.name, o)
 		} else {
 			t.Logf("%s: %s", tt.name, o.Message)
 		}
+	}
+	// A read-only handle (what ganbook ui and runs use) reads an existing
+	// database in a directory it cannot write, where SQLite cannot create the
+	// WAL index file.
+	if o := open(existing, "open-read-only"); !o.OK || o.Message != "1 runs" {
+		t.Errorf("read-only handle on a database in a read-only directory: %+v", o)
+	} else {
+		t.Logf("read-only handle in a read-only directory: %s", o.Message)
 	}
 	if !sameSnapshot(before, snapshot(t, roDir)) {
 		t.Error("read-only directory changed")
