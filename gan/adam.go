@@ -36,12 +36,12 @@ type adam struct {
 	lr, beta1, beta2, epsilon float64
 	onHost                    bool
 
-	mu         sync.Mutex
-	params     []*model.Variable // in the order of the graph's gradients
-	m, v       []*model.Variable
-	stepVar    *model.Variable
-	workers    int
-	sharedBufs compute.Backend
+	mu      sync.Mutex
+	params  []*model.Variable // in the order of the graph's gradients
+	m, v    []*model.Variable
+	stepVar *model.Variable
+	workers int
+	backend compute.Backend
 }
 
 // forceAdamInGraph makes newAdam build the in-graph update on any backend
@@ -51,9 +51,9 @@ var forceAdamInGraph bool
 func newAdam(scope *model.Scope, lr float64, cfg Config, backend compute.Backend) *adam {
 	return &adam{
 		scope: scope, lr: lr, beta1: cfg.Beta1, beta2: cfg.Beta2, epsilon: 1e-8,
-		onHost:     backend.HasSharedBuffers() && !forceAdamInGraph,
-		workers:    runtime.GOMAXPROCS(0),
-		sharedBufs: backend,
+		onHost:  backend.HasSharedBuffers() && !forceAdamInGraph,
+		workers: runtime.GOMAXPROCS(0),
+		backend: backend,
 	}
 }
 
@@ -239,12 +239,12 @@ func (o *adam) share(v *model.Variable) error {
 	if value.IsShared() {
 		return nil
 	}
-	shared, err := tensors.FromShapeForBackend(o.sharedBufs, 0, value.Shape())
+	shared, err := tensors.FromShapeForBackend(o.backend, 0, value.Shape())
 	if err != nil {
 		return err
 	}
 	if !shared.IsShared() {
-		return fmt.Errorf("adam: backend %s gave no shared buffer for %s", o.sharedBufs.Name(), v.Path())
+		return fmt.Errorf("adam: backend %s gave no shared buffer for %s", o.backend.Name(), v.Path())
 	}
 	var copyErr error
 	err = value.ConstFlatData(func(src any) {
