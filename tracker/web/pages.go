@@ -289,16 +289,25 @@ type recordView struct {
 	Modules     []kv
 }
 
-func (h *Handler) runPage(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	run, err := h.store.Run(ctx, r.PathValue("id"))
+// runWithImages loads the run named by the request's {id} and its image
+// series; on failure it has answered the request (404, 500) and returns false.
+func (h *Handler) runWithImages(w http.ResponseWriter, r *http.Request) (tracker.RunInfo, []tracker.ImageInfo, bool) {
+	run, err := h.store.Run(r.Context(), r.PathValue("id"))
 	if err != nil {
 		h.storeError(w, r, err)
-		return
+		return tracker.RunInfo{}, nil, false
 	}
-	images, err := h.store.Images(ctx, run.ID)
+	images, err := h.store.Images(r.Context(), run.ID)
 	if err != nil {
 		h.storeError(w, r, err)
+		return tracker.RunInfo{}, nil, false
+	}
+	return run, images, true
+}
+
+func (h *Handler) runPage(w http.ResponseWriter, r *http.Request) {
+	run, images, ok := h.runWithImages(w, r)
+	if !ok {
 		return
 	}
 	data := runData{
@@ -457,15 +466,8 @@ type liveImagesJSON struct {
 // runLive answers what a running run's page polls: its status and what it
 // has logged so far, in a few hundred bytes.
 func (h *Handler) runLive(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	run, err := h.store.Run(ctx, r.PathValue("id"))
-	if err != nil {
-		h.storeError(w, r, err)
-		return
-	}
-	images, err := h.store.Images(ctx, run.ID)
-	if err != nil {
-		h.storeError(w, r, err)
+	run, images, ok := h.runWithImages(w, r)
+	if !ok {
 		return
 	}
 	out := liveJSON{Status: string(run.Status), Duration: formatDuration(run.Duration()), Metrics: []liveMetricJSON{}, Images: []liveImagesJSON{}}
