@@ -36,7 +36,6 @@ type adam struct {
 	lr, beta1, beta2, epsilon float64
 	onHost                    bool
 
-	mu      sync.Mutex
 	params  []*model.Variable // in the order of the graph's gradients
 	m, v    []*model.Variable
 	stepVar *model.Variable
@@ -58,7 +57,7 @@ func newAdam(scope *model.Scope, lr float64, cfg Config, backend compute.Backend
 }
 
 // stateVariables returns, creating them on first use (or loading them from a
-// checkpoint), the moment variables of p and the step counter.
+// checkpoint), the moment variables of p.
 func (o *adam) stateVariables(p *model.Variable) (m, v *model.Variable) {
 	store := o.scope.Store()
 	zeros := func(kind string) *model.Variable {
@@ -68,6 +67,7 @@ func (o *adam) stateVariables(p *model.Variable) (m, v *model.Variable) {
 	return zeros("m"), zeros("v")
 }
 
+// step returns the optimiser's step counter, created like the moments.
 func (o *adam) step() *model.Variable {
 	path := adamScope + o.scope.Scope() + "/step"
 	return o.scope.Store().VariableWithValue(path, int64(0)).SetTrainable(false)
@@ -89,14 +89,12 @@ func (o *adam) gradientsGraph(loss *Node) []*Node {
 		panic(fmt.Sprintf("adam: no trainable variables of %s in the graph", o.scope.Scope()))
 	}
 	grads := o.scope.BuildTrainableVariablesGradientsGraph(loss)
-	o.mu.Lock()
 	o.params = params
 	o.m, o.v = make([]*model.Variable, len(params)), make([]*model.Variable, len(params))
 	for i, p := range params {
 		o.m[i], o.v[i] = o.stateVariables(p)
 	}
 	o.stepVar = o.step()
-	o.mu.Unlock()
 	if o.onHost {
 		return grads
 	}
@@ -161,8 +159,6 @@ func adamUpdate(p, g, m, v []float32, c adamCoefficients) {
 // applyHost applies one step from the gradients the training graph returned,
 // splitting the work over GOMAXPROCS goroutines.
 func (o *adam) applyHost(grads []*tensors.Tensor) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
 	if len(grads) != len(o.params) {
 		return fmt.Errorf("adam: %d gradients for %d variables of %s", len(grads), len(o.params), o.scope.Scope())
 	}

@@ -10,9 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/compute"
 	"gonum.org/v1/plot/plotter"
 
 	"github.com/ganbook/ganbook/gan"
+	"github.com/ganbook/ganbook/gan/data"
 	"github.com/ganbook/ganbook/tracker"
 	_ "github.com/ganbook/ganbook/tracker/sqlite"
 )
@@ -120,23 +122,31 @@ func TestGridsSVGAndHTML(t *testing.T) {
 	}
 }
 
-func TestTrainRecordsTheRun(t *testing.T) {
-	ctx := context.Background()
+// tinyTraining opens a tracker in a temporary directory (closed with the
+// test), the backend and MNIST, and a default config cut to steps of batch 8.
+func tinyTraining(t *testing.T, steps, sampleEvery int) (*tracker.Store, compute.Backend, gan.Config, *data.Dataset) {
+	t.Helper()
 	store, err := tracker.Open(filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
+	t.Cleanup(func() { store.Close() })
 	backend, err := gan.NewBackend(io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := gan.DefaultConfig()
-	cfg.Steps, cfg.Batch, cfg.SampleEvery, cfg.SampleGrid = 4, 8, 2, 2
+	cfg.Steps, cfg.Batch, cfg.SampleEvery, cfg.SampleGrid = steps, 8, sampleEvery, 2
 	ds, err := gan.LoadTrainingSet(cfg, "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return store, backend, cfg, ds
+}
+
+func TestTrainRecordsTheRun(t *testing.T) {
+	ctx := context.Background()
+	store, backend, cfg, ds := tinyTraining(t, 4, 2)
 	var seen []gan.StepMetrics
 	var sampled []int
 	res, err := Train(ctx, backend, store, cfg, ds, Spec{
@@ -221,21 +231,7 @@ func TestVariantsAndConfigTags(t *testing.T) {
 }
 
 func TestTrainCancelledIsKilled(t *testing.T) {
-	store, err := tracker.Open(filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	backend, err := gan.NewBackend(io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := gan.DefaultConfig()
-	cfg.Steps, cfg.Batch, cfg.SampleEvery, cfg.SampleGrid = 10, 8, 0, 2
-	ds, err := gan.LoadTrainingSet(cfg, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, backend, cfg, ds := tinyTraining(t, 10, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	res, err := Train(ctx, backend, store, cfg, ds, Spec{OnStep: func(m gan.StepMetrics) {
