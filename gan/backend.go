@@ -63,6 +63,7 @@ func newBackendWithConfig(config string) (b compute.Backend, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("backend %q: %w", config, err)
 	}
+	useFastKernels(b)
 	return b, nil
 }
 

@@ -1,0 +1,166 @@
+package gan
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ganbook/ganbook/internal/gemm"
+	"github.com/ganbook/ganbook/internal/vecmath"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// The go backend from NewBackend runs float32 products with internal/gemm
+// wherever the CPU allows; the results must match GoMLX's own kernels (an
+// unpatched backend) up to float32 rounding, for every layout DotGeneral
+// normalizes to and for the shapes handed back to GoMLX.
+func TestFastMatMulMatchesGoMLXKernels(t *testing.T) {
+	t.Setenv(compute.ConfigEnvVar, "go")
+	fast, err := NewBackend(io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setter, patched := fast.(matMulKernelSetter)
+	if !patched {
+		t.Fatal("the go backend has no SetMatMulFloat32: go.mod no longer replaces github.com/gomlx/compute with third_party/compute")
+	}
+	if !gemm.Available {
+		t.Log("no AVX-512F: both backends use GoMLX's kernels")
+	}
+	// Count the products the installed kernel takes (the patch's dispatch).
+	var taken atomic.Int64 // the backend may run products concurrently
+	setter.SetMatMulFloat32(func(rhsTransposed bool, lhs, rhs []float32, batchSize, m, n, k int, out []float32) bool {
+		ok := gemm.Available && gemmMatMul(rhsTransposed, lhs, rhs, batchSize, m, n, k, out)
+		if ok {
+			taken.Add(1)
+		}
+		return ok
+	})
+	stock, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name                  string
+		lhs, rhs              []int
+		lhsContract, rhsContr int
+		batch, handedBack     bool
+	}{
+		{"row-major", []int{128, 784}, []int{784, 512}, 1, 0, false, false},
+		{"rhs transposed", []int{128, 512}, []int{784, 512}, 1, 1, false, false},
+		{"lhs transposed (weight gradient)", []int{128, 784}, []int{128, 512}, 0, 0, false, false},
+		{"edges", []int{13, 70}, []int{70, 45}, 1, 0, false, false},
+		{"fewer rows than a tile", []int{5, 70}, []int{70, 45}, 1, 0, false, false},
+		{"three rows (handed back)", []int{3, 128}, []int{128, 512}, 1, 0, false, true},
+		{"one column (handed back)", []int{128, 128}, []int{128, 1}, 1, 0, false, true},
+		{"batched", []int{4, 49, 64}, []int{4, 64, 40}, 2, 1, true, false},
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	// random returns a function that makes a new tensor (a tensor belongs to
+	// one backend) of the same random values at each call.
+	random := func(dims []int) func() *tensors.Tensor {
+		n := 1
+		for _, d := range dims {
+			n *= d
+		}
+		data := make([]float32, n)
+		for i := range data {
+			data[i] = float32(rng.NormFloat64())
+		}
+		return func() *tensors.Tensor { return tensors.FromFlatDataAndDimensions(slices.Clone(data), dims...) }
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a, b := random(c.lhs), random(c.rhs)
+			product := func(x, y *graph.Node) *graph.Node {
+				var batchAxes []int
+				if c.batch {
+					batchAxes = []int{0}
+				}
+				return graph.DotGeneral(x, []int{c.lhsContract}, batchAxes, y, []int{c.rhsContr}, batchAxes)
+			}
+			taken.Store(0)
+			got := graph.MustExecOnce(fast, product, a(), b()).Value()
+			if wantTaken := gemm.Available && !c.handedBack; (taken.Load() > 0) != wantTaken {
+				t.Errorf("internal/gemm took %d products, want it to take them: %v", taken.Load(), wantTaken)
+			}
+			want := graph.MustExecOnce(stock, product, a(), b()).Value()
+			gotFlat, wantFlat := flat32(got), flat32(want)
+			if len(gotFlat) != len(wantFlat) {
+				t.Fatalf("%d values, want %d", len(gotFlat), len(wantFlat))
+			}
+			k := c.lhs[c.lhsContract]
+			for i := range wantFlat {
+				// Both sum k products of N(0,1) values in float32, in different orders.
+				if d := math.Abs(float64(gotFlat[i] - wantFlat[i])); d > 2e-6*float64(k)+1e-5*math.Abs(float64(wantFlat[i])) {
+					t.Fatalf("value %d: %v, GoMLX's kernel %v", i, gotFlat[i], wantFlat[i])
+				}
+			}
+		})
+	}
+}
+
+// flat32 flattens a [][]float32 or [][][]float32 value.
+func flat32(v any) []float32 {
+	switch v := v.(type) {
+	case [][]float32:
+		var out []float32
+		for _, r := range v {
+			out = append(out, r...)
+		}
+		return out
+	case [][][]float32:
+		var out []float32
+		for _, m := range v {
+			out = append(out, flat32(m)...)
+		}
+		return out
+	}
+	panic(fmt.Sprintf("flat32: %T", v))
+}
+
+// The sigmoid installed by NewBackend must agree with GoMLX's (float64
+// math.Exp) within 3 ulps, and actually be the one that runs.
+func TestFastSigmoidMatchesGoMLX(t *testing.T) {
+	t.Setenv(compute.ConfigEnvVar, "go")
+	fast, err := NewBackend(io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setter, patched := fast.(logisticKernelSetter)
+	if !patched {
+		t.Fatal("the go backend has no SetLogisticFloat32: go.mod no longer replaces github.com/gomlx/compute with third_party/compute")
+	}
+	var calls atomic.Int64
+	setter.SetLogisticFloat32(func(in, out []float32) {
+		calls.Add(1)
+		vecmath.Sigmoid(in, out)
+	})
+	stock, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]float32, 1000)
+	for i := range data {
+		data[i] = float32(i-500) / 20 // [-25, 25)
+	}
+	sigmoid := func(x *graph.Node) *graph.Node { return graph.Logistic(x) }
+	got := graph.MustExecOnce(fast, sigmoid, tensors.FromFlatDataAndDimensions(slices.Clone(data), len(data))).Value().([]float32)
+	want := graph.MustExecOnce(stock, sigmoid, tensors.FromFlatDataAndDimensions(slices.Clone(data), len(data))).Value().([]float32)
+	if calls.Load() == 0 {
+		t.Fatal("the installed sigmoid was not called")
+	}
+	for i := range want {
+		d := int64(math.Float32bits(got[i])) - int64(math.Float32bits(want[i]))
+		if d < -3 || d > 3 {
+			t.Fatalf("sigmoid(%v) = %v, GoMLX %v: %d ulps apart", data[i], got[i], want[i], d)
+		}
+	}
+}

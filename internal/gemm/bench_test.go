@@ -1,0 +1,92 @@
+package gemm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// The matrix products of one MLP GAN iteration (batch 128) and two of the
+// DCGAN's, timed here and through the go backend's own DotGeneral (the
+// "gomlx" variants: graph execution overhead included, a few µs):
+//
+//	GOEXPERIMENT=simd go test -run '^$' -bench MatMul ./internal/gemm/
+var benchShapes = []struct {
+	batch, m, n, k int
+	bTransposed    bool
+}{
+	{1, 128, 512, 784, false}, // D's first layer
+	{1, 128, 784, 512, false}, // G's output layer
+	{1, 128, 784, 512, true},  // ∂x of D's first layer: v·Wᵀ
+	{1, 784, 512, 128, false}, // ∂W of D's first layer: xᵀ·v
+	{1, 128, 256, 512, false},
+	{1, 128, 128, 256, false},
+	{1, 3136, 128, 256, false}, // DCGAN convolutions as matmuls
+	{1, 128, 256, 3136, false},
+	{1, 3136, 256, 128, true},
+	{448, 14, 64, 28, false}, // the DCGAN's row selections
+	{896, 28, 64, 14, false},
+	{64, 14, 896, 28, false},
+	{64, 7, 1792, 14, false},
+	{1, 12544, 64, 1, false}, // a broadcast written as a product
+	{1, 1, 512, 128, false},  // a sum over the batch written as a product
+}
+
+func BenchmarkMatMul(b *testing.B) {
+	if !Available {
+		b.Skip("no AVX-512F on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var backend compute.Backend
+	for _, sh := range benchShapes {
+		name := fmt.Sprintf("%dx%dx%d", sh.m, sh.n, sh.k)
+		if sh.batch > 1 {
+			name = fmt.Sprintf("%dx", sh.batch) + name
+		}
+		if sh.bTransposed {
+			name += "T"
+		}
+		a, bm := randomSlice(rng, sh.batch*sh.m*sh.k), randomSlice(rng, sh.batch*sh.k*sh.n)
+		c := make([]float32, sh.batch*sh.m*sh.n)
+		flops := 2 * float64(sh.batch*sh.m*sh.n*sh.k)
+		b.Run(name+"/ganbook", func(b *testing.B) {
+			for range b.N {
+				MatMul(sh.bTransposed, a, bm, sh.batch, sh.m, sh.n, sh.k, c, runtime.GOMAXPROCS(0))
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		b.Run(name+"/gomlx", func(b *testing.B) {
+			if backend == nil {
+				var err error
+				if backend, err = gobackend.New(""); err != nil {
+					b.Fatal(err)
+				}
+			}
+			bDims := []int{sh.batch, sh.k, sh.n}
+			if sh.bTransposed {
+				bDims = []int{sh.batch, sh.n, sh.k}
+			}
+			at := tensors.FromFlatDataAndDimensions(a, sh.batch, sh.m, sh.k)
+			bt := tensors.FromFlatDataAndDimensions(bm, bDims...)
+			exec := graph.MustNewExec(backend, func(x, y *graph.Node) *graph.Node {
+				contract := 1
+				if sh.bTransposed {
+					contract = 2
+				}
+				return graph.DotGeneral(x, []int{2}, []int{0}, y, []int{contract}, []int{0})
+			})
+			exec.MustCall(at, bt)[0].FinalizeAll()
+			b.ResetTimer()
+			for range b.N {
+				exec.MustCall(at, bt)[0].FinalizeAll()
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

@@ -1,0 +1,270 @@
+package gemm
+
+import (
+	"fmt"
+	"sync"
+)
+
+const (
+	tileRows   = 8   // rows of C in one micro-kernel call (16 accumulator registers / 2)
+	tileCols   = 32  // columns of C in one call (two ZMM registers)
+	panelDepth = 256 // contraction per packed panel: measured best of 128/256/512 on the MLP's shapes
+	blockRows  = 256 // rows of A per block: 256 KB at panelDepth, half of a Zen 4 core's L2
+)
+
+// Available reports whether this CPU can run MatMul (amd64 with AVX-512F).
+var Available = available()
+
+// MatMul sets c = a·B for batch row-major float32 matrices: a [batch, m, k],
+// c [batch, m, n], and B = b [batch, k, n], or bᵀ for b [batch, n, k] when
+// bTransposed. It splits the work over up to workers goroutines (the caller's
+// included). It panics if !Available or a slice is too short.
+func MatMul(bTransposed bool, a, b []float32, batch, m, n, k int, c []float32, workers int) {
+	if !Available {
+		panic("gemm.MatMul: this CPU has no AVX-512F")
+	}
+	if batch < 0 || m < 0 || n < 0 || k < 0 || len(a) < batch*m*k || len(b) < batch*k*n || len(c) < batch*m*n {
+		panic(fmt.Sprintf("gemm.MatMul: batch %d, m %d, n %d, k %d need len(a) ≥ %d, len(b) ≥ %d, len(c) ≥ %d; got %d, %d, %d",
+			batch, m, n, k, batch*m*k, batch*k*n, batch*m*n, len(a), len(b), len(c)))
+	}
+	if batch == 0 || m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		clear(c[:batch*m*n])
+		return
+	}
+	jobs := split(batch, m, n, k, max(workers, 1))
+	run := func(js []job) {
+		buf := buffers.Get().(*packBuffers)
+		for _, j := range js {
+			mat := matrices{
+				a: a[j.batch*m*k : (j.batch+1)*m*k], b: b[j.batch*k*n : (j.batch+1)*k*n],
+				c: c[j.batch*m*n : (j.batch+1)*m*n], m: m, n: n, k: k, bTransposed: bTransposed,
+			}
+			mat.multiply(j.rows, j.cols, buf)
+		}
+		buffers.Put(buf)
+	}
+	if len(jobs) == 1 {
+		run(jobs[0])
+		return
+	}
+	var wg sync.WaitGroup
+	for _, js := range jobs[1:] {
+		wg.Go(func() { run(js) })
+	}
+	run(jobs[0])
+	wg.Wait()
+}
+
+// span is the half-open range [lo, hi).
+type span struct{ lo, hi int }
+
+// job is one rectangle of one matrix of the batch.
+type job struct {
+	batch      int
+	rows, cols span
+}
+
+// minParallelFlops is the size (m·n·k) under which one goroutine does it all:
+// below it, starting a goroutine costs more than it saves.
+const minParallelFlops = 1 << 18
+
+// split cuts the work into one list of jobs per worker. Whole matrices go to
+// workers when the batch is large enough; otherwise each matrix is cut along
+// the axis whose cut repeats less packing: cutting columns makes every worker
+// pack the same rows of A (m·k values), cutting rows the same B (k·n).
+func split(batch, m, n, k, workers int) [][]job {
+	if workers == 1 || batch*m*n*k < minParallelFlops {
+		js := make([]job, batch)
+		for i := range js {
+			js[i] = job{i, span{0, m}, span{0, n}}
+		}
+		return [][]job{js}
+	}
+	if batch >= workers {
+		out := make([][]job, workers)
+		for i := range batch {
+			out[i%workers] = append(out[i%workers], job{i, span{0, m}, span{0, n}})
+		}
+		return out
+	}
+	out := make([][]job, workers)
+	byColumns := m <= n
+	for i := range batch {
+		whole, unit := m, tileRows
+		if byColumns {
+			whole, unit = n, tileCols
+		}
+		units := (whole + unit - 1) / unit
+		for w := range workers {
+			lo, hi := min(whole, units*w/workers*unit), min(whole, units*(w+1)/workers*unit)
+			if lo == hi {
+				continue
+			}
+			j := job{i, span{lo, hi}, span{0, n}}
+			if byColumns {
+				j = job{i, span{0, m}, span{lo, hi}}
+			}
+			out[w] = append(out[w], j)
+		}
+	}
+	// Drop empty workers (tiny matrices).
+	kept := out[:0]
+	for _, js := range out {
+		if len(js) > 0 {
+			kept = append(kept, js)
+		}
+	}
+	return kept
+}
+
+// matrices is one product of the batch.
+type matrices struct {
+	a, b, c     []float32
+	m, n, k     int
+	bTransposed bool
+}
+
+// packBuffers are one worker's packed panels, reused across calls.
+type packBuffers struct {
+	a, b []float32
+	tile [tileRows * tileCols]float32
+}
+
+var buffers = sync.Pool{New: func() any { return new(packBuffers) }}
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// multiply computes the rectangle rows × cols of c.
+//
+// Loop order (BLIS): contraction panels of panelDepth; per panel, the B
+// panels that need packing (Bᵀ, or a last one narrower than tileCols) are
+// packed once; then blocks of blockRows rows of A (which stay in L2) meet
+// every 32-column B panel (which stays in L1), 8 rows at a time. Full
+// 8-row blocks of A and full B panels of a row-major B are read in place
+// (the kernel takes strides); only edges and Bᵀ are copied.
+func (x *matrices) multiply(rows, cols span, buf *packBuffers) {
+	panels := (cols.hi - cols.lo + tileCols - 1) / tileCols
+	lastRows := (rows.hi - rows.lo) % tileRows
+	for p0 := 0; p0 < x.k; p0 += panelDepth {
+		kc := min(panelDepth, x.k-p0)
+		buf.b = grow(buf.b, panels*tileCols*kc)
+		if x.bTransposed {
+			x.packB(buf.b, cols, p0, kc)
+		} else if w := (cols.hi - cols.lo) % tileCols; w != 0 {
+			x.packB(buf.b[(panels-1)*tileCols*kc:], span{cols.hi - w, cols.hi}, p0, kc)
+		}
+		if lastRows != 0 {
+			buf.a = grow(buf.a, tileRows*kc)
+			x.packA(buf.a, span{rows.hi - lastRows, rows.hi}, p0, kc)
+		}
+		accumulate := p0 > 0
+		for i0 := rows.lo; i0 < rows.hi; i0 += blockRows {
+			i1 := min(rows.hi, i0+blockRows)
+			for jp := range panels {
+				j := cols.lo + jp*tileCols
+				w := min(tileCols, cols.hi-j)
+				pb, ldb := &buf.b[jp*tileCols*kc], tileCols
+				if !x.bTransposed && w == tileCols {
+					pb, ldb = &x.b[p0*x.n+j], x.n
+				}
+				for i := i0; i < i1; i += tileRows {
+					h := min(tileRows, i1-i)
+					if h == tileRows && w == tileCols {
+						kernel8x32(kc, &x.a[i*x.k+p0], x.k, 1, pb, ldb, &x.c[i*x.n+j], x.n, accumulate)
+						continue
+					}
+					// An edge tile: compute it whole into buf.tile, keep what is inside c.
+					pa, aRow, aStep := &x.a[i*x.k+p0], x.k, 1
+					if h < tileRows {
+						pa, aRow, aStep = &buf.a[0], 1, tileRows
+					}
+					kernel8x32(kc, pa, aRow, aStep, pb, ldb, &buf.tile[0], tileCols, false)
+					for r := range h {
+						dst := x.c[(i+r)*x.n+j : (i+r)*x.n+j+w]
+						src := buf.tile[r*tileCols : r*tileCols+w]
+						if accumulate {
+							for q := range dst {
+								dst[q] += src[q]
+							}
+						} else {
+							copy(dst, src)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// packA writes rows × [p0, p0+kc) of a as blocks of tileRows rows, each
+// column by column (tileRows values per contraction step), zero-padded.
+func (x *matrices) packA(dst []float32, rows span, p0, kc int) {
+	for ib := 0; rows.lo+ib*tileRows < rows.hi; ib++ {
+		var src [8][]float32
+		for r := range src {
+			if i := rows.lo + ib*tileRows + r; i < rows.hi {
+				src[r] = x.a[i*x.k+p0 : i*x.k+p0+kc]
+			}
+		}
+		interleave8(dst[ib*tileRows*kc:(ib+1)*tileRows*kc], tileRows, &src, kc)
+	}
+}
+
+// packB writes [p0, p0+kc) × cols of B as panels of tileCols columns, each
+// row by row (tileCols values per contraction step), zero-padded.
+func (x *matrices) packB(dst []float32, cols span, p0, kc int) {
+	for jp := 0; cols.lo+jp*tileCols < cols.hi; jp++ {
+		panel := dst[jp*tileCols*kc : (jp+1)*tileCols*kc]
+		j := cols.lo + jp*tileCols
+		w := min(tileCols, cols.hi-j)
+		if !x.bTransposed {
+			for p := range kc {
+				row := panel[p*tileCols : (p+1)*tileCols]
+				copy(row, x.b[(p0+p)*x.n+j:(p0+p)*x.n+j+w])
+				clear(row[w:])
+			}
+			continue
+		}
+		// Bᵀ's rows are B's columns: gather them eight at a time.
+		for q0 := 0; q0 < tileCols; q0 += 8 {
+			var src [8][]float32
+			for q := range src {
+				if q0+q < w {
+					src[q] = x.b[(j+q0+q)*x.k+p0 : (j+q0+q)*x.k+p0+kc]
+				}
+			}
+			interleave8(panel[q0:], tileCols, &src, kc)
+		}
+	}
+}
+
+// interleave8 sets dst[p*stride+i] = src[i][p] for i < 8, p < kc, and 0
+// where src[i] is nil: eight contiguous reads turned into one contiguous
+// write per step.
+func interleave8(dst []float32, stride int, src *[8][]float32, kc int) {
+	var zeros []float32
+	for i := range src {
+		if src[i] == nil {
+			if zeros == nil {
+				zeros = make([]float32, kc)
+			}
+			src[i] = zeros
+		}
+	}
+	s0, s1, s2, s3 := src[0][:kc], src[1][:kc], src[2][:kc], src[3][:kc]
+	s4, s5, s6, s7 := src[4][:kc], src[5][:kc], src[6][:kc], src[7][:kc]
+	_ = dst[(kc-1)*stride+7]
+	for p := range kc {
+		d := dst[p*stride : p*stride+8 : p*stride+8]
+		d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
+		d[4], d[5], d[6], d[7] = s4[p], s5[p], s6[p], s7[p]
+	}
+}

@@ -1,0 +1,100 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// reference is the triple loop in float64.
+func reference(bTransposed bool, a, b []float32, batch, m, n, k int) []float64 {
+	c := make([]float64, batch*m*n)
+	for s := range batch {
+		for i := range m {
+			for j := range n {
+				var sum float64
+				for p := range k {
+					bv := b[s*k*n+p*n+j]
+					if bTransposed {
+						bv = b[s*n*k+j*k+p]
+					}
+					sum += float64(a[s*m*k+i*k+p]) * float64(bv)
+				}
+				c[s*m*n+i*n+j] = sum
+			}
+		}
+	}
+	return c
+}
+
+func randomSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.NormFloat64())
+	}
+	return s
+}
+
+func TestMatMulMatchesFloat64(t *testing.T) {
+	if !Available {
+		t.Skip("no AVX-512F on this CPU")
+	}
+	shapes := []struct{ batch, m, n, k int }{
+		{1, 1, 1, 1},
+		{1, 8, 32, 1},
+		{1, 7, 33, 5},      // edge tiles in both directions
+		{1, 9, 31, 130},    // two contraction panels, the second partial
+		{3, 17, 65, 256},   // batch, exactly two panels
+		{1, 128, 784, 512}, // the MLP generator's output layer
+		{1, 784, 512, 128}, // a weight gradient (split by rows)
+		{4, 49, 64, 1024},
+		{2, 200, 40, 300},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, sh := range shapes {
+		for _, bT := range []bool{false, true} {
+			for _, workers := range []int{1, 2, 3} {
+				t.Run(fmt.Sprintf("%dx%dx%dx%d/T=%v/w=%d", sh.batch, sh.m, sh.n, sh.k, bT, workers), func(t *testing.T) {
+					a := randomSlice(rng, sh.batch*sh.m*sh.k)
+					b := randomSlice(rng, sh.batch*sh.k*sh.n)
+					c := randomSlice(rng, sh.batch*sh.m*sh.n) // garbage the call must overwrite
+					MatMul(bT, a, b, sh.batch, sh.m, sh.n, sh.k, c, workers)
+					want := reference(bT, a, b, sh.batch, sh.m, sh.n, sh.k)
+					// float32 summation of k products of N(0,1) values: error ~ eps·√k·|terms|.
+					tol := 1e-6 * float64(sh.k)
+					for i := range want {
+						if d := math.Abs(float64(c[i]) - want[i]); d > tol+1e-6*math.Abs(want[i]) {
+							t.Fatalf("c[%d] = %v, want %v (|diff| %g > %g)", i, c[i], want[i], d, tol)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestMatMulEmptyContractionZeroes(t *testing.T) {
+	if !Available {
+		t.Skip("no AVX-512F on this CPU")
+	}
+	c := []float32{1, 2, 3, 4, 5, 6}
+	MatMul(false, nil, nil, 1, 2, 3, 0, c, 2)
+	for i, v := range c {
+		if v != 0 {
+			t.Fatalf("c[%d] = %v after a product with k = 0, want 0", i, v)
+		}
+	}
+}
+
+func TestMatMulPanicsOnShortSlices(t *testing.T) {
+	if !Available {
+		t.Skip("no AVX-512F on this CPU")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("MatMul with a too short c did not panic")
+		}
+	}()
+	MatMul(false, make([]float32, 6), make([]float32, 6), 1, 2, 2, 3, make([]float32, 3), 1)
+}

@@ -1,0 +1,12 @@
+//go:build amd64 && !purego
+
+package gemm
+
+import "golang.org/x/sys/cpu"
+
+// kernel8x32 is the AVX-512 micro-kernel (kernel_amd64.s).
+//
+//go:noescape
+func kernel8x32(kc int, a *float32, aRow, aStep int, b *float32, ldb int, c *float32, ldc int, accumulate bool)
+
+func available() bool { return cpu.X86.HasAVX512F }

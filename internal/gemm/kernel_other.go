@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package gemm
+
+func kernel8x32(kc int, a *float32, aRow, aStep int, b *float32, ldb int, c *float32, ldc int, accumulate bool) {
+	panic("gemm: no micro-kernel for this architecture")
+}
+
+func available() bool { return false }

@@ -1,0 +1,9 @@
+// Package vecmath evaluates element-wise functions over float32 slices with
+// AVX-512 where the build and the CPU allow it, for the go backend (see
+// gan/fastkernels.go). GoMLX v0.28.2's go backend computes each value in
+// float64 with math.Exp, one at a time; the MLP generator's output sigmoid
+// alone then cost ~9 % of a training step.
+//
+// Accuracy: Sigmoid is within 3 float32 ulps of the exactly rounded value
+// (tested over a dense sweep against float64), NaN stays NaN.
+package vecmath

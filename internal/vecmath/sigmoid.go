@@ -1,0 +1,29 @@
+package vecmath
+
+import "math"
+
+// HasSIMD reports whether Sigmoid runs vectorized here (GOEXPERIMENT=simd
+// builds on amd64 CPUs with AVX-512F); otherwise it computes value by value.
+var HasSIMD = hasSIMD()
+
+// Sigmoid sets out[i] = 1/(1+e^(−in[i])). out must be at least as long as in;
+// in and out may be the same slice.
+func Sigmoid(in, out []float32) {
+	out = out[:len(in)]
+	n := 0
+	if HasSIMD {
+		n = sigmoidSIMD(in, out)
+	}
+	for i := n; i < len(in); i++ {
+		out[i] = sigmoidScalar(in[i])
+	}
+}
+
+// sigmoidScalar is the reference: float64 arithmetic, rounded once.
+func sigmoidScalar(x float32) float32 {
+	if x >= 0 {
+		return float32(1 / (1 + math.Exp(-float64(x))))
+	}
+	e := math.Exp(float64(x))
+	return float32(e / (1 + e))
+}
