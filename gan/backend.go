@@ -73,7 +73,12 @@ func XLAPlugins() map[string]string {
 	return pjrt.AvailablePlugins()
 }
 
-// BackendDescription names a backend for logs and the reproducibility record.
+// BackendDescription names a backend for logs and the reproducibility record,
+// with the kernels NewBackend installed in it, since they change the rounding.
 func BackendDescription(b compute.Backend) string {
-	return fmt.Sprintf("%s (%s)", b.Name(), b.Description())
+	desc := fmt.Sprintf("%s (%s)", b.Name(), b.Description())
+	if k, ok := installedKernels.Load(b); ok {
+		desc += "; " + k.(string)
+	}
+	return desc
 }

@@ -2,6 +2,8 @@ package gan
 
 import (
 	"runtime"
+	"strings"
+	"sync"
 
 	"github.com/ganbook/ganbook/internal/gemm"
 	"github.com/ganbook/ganbook/internal/vecmath"
@@ -36,8 +38,22 @@ func useFastKernels(b compute.Backend) (matMul, sigmoid bool) {
 		setter.SetLogisticFloat32(vecmath.Sigmoid)
 		sigmoid = true
 	}
+	var names []string
+	if matMul {
+		names = append(names, "float32 matmul: ganbook internal/gemm (AVX-512)")
+	}
+	if sigmoid {
+		names = append(names, "float32 sigmoid: ganbook internal/vecmath (AVX-512)")
+	}
+	if len(names) > 0 {
+		installedKernels.Store(b, strings.Join(names, ", "))
+	}
 	return matMul, sigmoid
 }
+
+// installedKernels maps each backend useFastKernels changed to the words
+// BackendDescription adds for it.
+var installedKernels sync.Map
 
 // gemmMatMul is the kernel useFastMatMul installs. Products with fewer than 4
 // rows or 16 columns go back to GoMLX's kernels: internal/gemm computes whole

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -162,5 +163,29 @@ func TestFastSigmoidMatchesGoMLX(t *testing.T) {
 		if d < -3 || d > 3 {
 			t.Fatalf("sigmoid(%v) = %v, GoMLX %v: %d ulps apart", data[i], got[i], want[i], d)
 		}
+	}
+}
+
+func TestBackendDescriptionNamesTheKernels(t *testing.T) {
+	t.Setenv(compute.ConfigEnvVar, "go")
+	b, err := NewBackend(io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := BackendDescription(b)
+	for _, want := range []struct {
+		name      string
+		installed bool
+	}{{"internal/gemm", gemm.Available}, {"internal/vecmath", vecmath.HasSIMD}} {
+		if got := strings.Contains(desc, want.name); got != want.installed {
+			t.Errorf("BackendDescription = %q: mentions %s: %v, want %v", desc, want.name, got, want.installed)
+		}
+	}
+	stock, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if desc := BackendDescription(stock); strings.Contains(desc, "ganbook") {
+		t.Errorf("a backend NewBackend did not make is described as %q", desc)
 	}
 }

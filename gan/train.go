@@ -24,8 +24,10 @@ import (
 // Config would train differently (another update rule, other random draws),
 // so that results recorded by older code are not taken for current ones
 // (the notebooks' run cache keys on it). Version 2: Adam on the host, latent
-// noise drawn on the host, the MLP's G step in two halves.
-const TrainerVersion = "2"
+// noise drawn on the host, the MLP's G step in two halves. Version 3: the go
+// backend's float32 matmuls and sigmoids by internal/gemm and internal/vecmath
+// (other rounding).
+const TrainerVersion = "3"
 
 // Scopes of the two networks' variables: each optimiser updates only its own.
 const (
