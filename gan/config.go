@@ -71,7 +71,7 @@ func DefaultConfig() Config {
 		Model:           ModelMLP,
 		Dataset:         DatasetMNIST,
 		Loss:            LossNonSaturating,
-		Steps:           10000,
+		Steps:           12500,
 		Batch:           128,
 		LatentDim:       100,
 		LRD:             2e-4,

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ganbook/ganbook/gan"
 )
 
 // evalLineRe matches the quality report `ganbook train --eval-every` prints.
@@ -45,7 +47,7 @@ func evalPoints(t *testing.T, text string) map[int]evalPoint {
 }
 
 // TestDefaultRecipeCoversAllDigits trains the default recipe exactly as the
-// README's default run does (10,000 steps, about four minutes on two cores)
+// README's default run does (12,500 steps, about five minutes on two cores)
 // and checks what the README and tutorial 08 claim from the committed record
 // tutorials/measured/default-run.txt: all 10 digit classes drawn at the end,
 // and the same FID, coverage and KL at every evaluation (training is
@@ -54,15 +56,16 @@ func evalPoints(t *testing.T, text string) map[int]evalPoint {
 // into that file, and update the README's figures.
 func TestDefaultRecipeCoversAllDigits(t *testing.T) {
 	if testing.Short() {
-		t.Skip("-short: trains the default recipe for about four minutes")
+		t.Skip("-short: trains the default recipe for about five minutes")
 	}
 	record, err := os.ReadFile(filepath.Join("..", "..", "tutorials", "measured", "default-run.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	steps := gan.DefaultConfig().Steps
 	want := evalPoints(t, string(record))
-	if len(want) != 4 {
-		t.Fatalf("the record has %d quality reports, want 4 (steps 2500 to 10000)", len(want))
+	if len(want) != steps/2500 {
+		t.Fatalf("the record has %d quality reports, want %d (steps 2500 to %d)", len(want), steps/2500, steps)
 	}
 	dir := t.TempDir()
 	res := runGanbook(t, dir, nil, "train", "--db", filepath.Join(dir, "runs.db"), "--out", filepath.Join(dir, "run"),
@@ -81,7 +84,7 @@ func TestDefaultRecipeCoversAllDigits(t *testing.T) {
 				step, g.fid, g.coverage, g.kl, w.fid, w.coverage, w.kl)
 		}
 	}
-	if last := got[10000]; last.coverage != 10 {
+	if last := got[steps]; last.coverage != 10 {
 		t.Errorf("the default recipe covers %d of 10 digit classes at the end", last.coverage)
 	}
 }

@@ -98,3 +98,29 @@ func TestMatMulPanicsOnShortSlices(t *testing.T) {
 	}()
 	MatMul(false, make([]float32, 6), make([]float32, 6), 1, 2, 2, 3, make([]float32, 3), 1)
 }
+
+// Every value of C is summed in the same order however the work is split, so
+// the number of workers must not change a single bit (training is bitwise
+// reproducible on one CPU type).
+func TestMatMulSameBitsForAnyWorkerCount(t *testing.T) {
+	if !Available {
+		t.Skip("no AVX-512F on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, sh := range []struct{ batch, m, n, k int }{{1, 13, 70, 300}, {1, 128, 784, 512}, {1, 784, 512, 128}, {5, 7, 1792, 14}} {
+		for _, bT := range []bool{false, true} {
+			a, b := randomSlice(rng, sh.batch*sh.m*sh.k), randomSlice(rng, sh.batch*sh.k*sh.n)
+			one := make([]float32, sh.batch*sh.m*sh.n)
+			MatMul(bT, a, b, sh.batch, sh.m, sh.n, sh.k, one, 1)
+			for _, workers := range []int{2, 3, 8} {
+				c := make([]float32, len(one))
+				MatMul(bT, a, b, sh.batch, sh.m, sh.n, sh.k, c, workers)
+				for i := range c {
+					if math.Float32bits(c[i]) != math.Float32bits(one[i]) {
+						t.Fatalf("%+v T=%v: %d workers give c[%d] = %v, 1 worker %v", sh, bT, workers, i, c[i], one[i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -30,7 +30,7 @@ func TestParams(t *testing.T) {
 		want string
 	}{
 		{"model", "mlp"}, {"loss", "nonsaturating"}, {"lr_g", "0.001"}, {"lr_d", "0.0002"},
-		{"batch", "128"}, {"steps", "10000"}, {"epochs", "0"}, {"real_label", "0.9"}, {"dropout_d", "0.3"}, {"seed", "1"},
+		{"batch", "128"}, {"steps", "12500"}, {"epochs", "0"}, {"real_label", "0.9"}, {"dropout_d", "0.3"}, {"seed", "1"},
 	}
 	for _, tt := range tests {
 		v, ok := p[tt.key]
