@@ -18,19 +18,27 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
+// newGoBackend is NewBackend's go backend, whatever $GOMLX_BACKEND says.
+func newGoBackend(t *testing.T) compute.Backend {
+	t.Setenv(compute.ConfigEnvVar, "go")
+	b, err := NewBackend(io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+const unpatched = "go.mod no longer replaces github.com/gomlx/compute with third_party/compute"
+
 // The go backend from NewBackend runs float32 products with internal/gemm
 // wherever the CPU allows; the results must match GoMLX's own kernels (an
 // unpatched backend) up to float32 rounding, for every layout DotGeneral
 // normalizes to and for the shapes handed back to GoMLX.
 func TestFastMatMulMatchesGoMLXKernels(t *testing.T) {
-	t.Setenv(compute.ConfigEnvVar, "go")
-	fast, err := NewBackend(io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fast := newGoBackend(t)
 	setter, patched := fast.(matMulKernelSetter)
 	if !patched {
-		t.Fatal("the go backend has no SetMatMulFloat32: go.mod no longer replaces github.com/gomlx/compute with third_party/compute")
+		t.Fatal("the go backend has no SetMatMulFloat32: " + unpatched)
 	}
 	if !gemm.Available {
 		t.Log("no AVX-512F: both backends use GoMLX's kernels")
@@ -130,14 +138,10 @@ func flat32(v any) []float32 {
 // The sigmoid installed by NewBackend must agree with GoMLX's (float64
 // math.Exp) within 3 ulps, and actually be the one that runs.
 func TestFastSigmoidMatchesGoMLX(t *testing.T) {
-	t.Setenv(compute.ConfigEnvVar, "go")
-	fast, err := NewBackend(io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fast := newGoBackend(t)
 	setter, patched := fast.(logisticKernelSetter)
 	if !patched {
-		t.Fatal("the go backend has no SetLogisticFloat32: go.mod no longer replaces github.com/gomlx/compute with third_party/compute")
+		t.Fatal("the go backend has no SetLogisticFloat32: " + unpatched)
 	}
 	var calls atomic.Int64
 	setter.SetLogisticFloat32(func(in, out []float32) {
@@ -167,12 +171,7 @@ func TestFastSigmoidMatchesGoMLX(t *testing.T) {
 }
 
 func TestBackendDescriptionNamesTheKernels(t *testing.T) {
-	t.Setenv(compute.ConfigEnvVar, "go")
-	b, err := NewBackend(io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	desc := BackendDescription(b)
+	desc := BackendDescription(newGoBackend(t))
 	for _, want := range []struct {
 		name      string
 		installed bool

@@ -262,7 +262,13 @@ func interleave8(dst []float32, stride int, src *[8][]float32, kc int) {
 	s0, s1, s2, s3 := src[0][:kc], src[1][:kc], src[2][:kc], src[3][:kc]
 	s4, s5, s6, s7 := src[4][:kc], src[5][:kc], src[6][:kc], src[7][:kc]
 	_ = dst[(kc-1)*stride+7]
-	for p := range kc {
+	done := 0
+	if blocks := kc / 8; blocks > 0 {
+		rows := [8]*float32{&s0[0], &s1[0], &s2[0], &s3[0], &s4[0], &s5[0], &s6[0], &s7[0]}
+		transpose8(&rows, &dst[0], stride, blocks)
+		done = blocks * 8
+	}
+	for p := done; p < kc; p++ {
 		d := dst[p*stride : p*stride+8 : p*stride+8]
 		d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
 		d[4], d[5], d[6], d[7] = s4[p], s5[p], s6[p], s7[p]

@@ -124,3 +124,36 @@ func TestMatMulSameBitsForAnyWorkerCount(t *testing.T) {
 		}
 	}
 }
+
+func TestInterleave8(t *testing.T) {
+	if !Available {
+		t.Skip("no AVX-512F on this CPU")
+	}
+	for _, kc := range []int{1, 7, 8, 9, 16, 29, 256} {
+		for _, stride := range []int{8, 32} {
+			var src [8][]float32
+			for i := range src {
+				if i == 5 {
+					continue // a missing row reads as zeros
+				}
+				src[i] = make([]float32, kc)
+				for p := range src[i] {
+					src[i][p] = float32(1000*i + p + 1)
+				}
+			}
+			dst := make([]float32, (kc-1)*stride+8)
+			interleave8(dst, stride, &src, kc)
+			for p := range kc {
+				for i := range 8 {
+					want := float32(1000*i + p + 1)
+					if i == 5 {
+						want = 0
+					}
+					if got := dst[p*stride+i]; got != want {
+						t.Fatalf("kc %d stride %d: dst[%d*%d+%d] = %v, want %v", kc, stride, p, stride, i, got, want)
+					}
+				}
+			}
+		}
+	}
+}

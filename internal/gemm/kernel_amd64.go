@@ -9,4 +9,9 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func kernel8x32(kc int, a *float32, aRow, aStep int, b *float32, ldb int, c *float32, ldc int, accumulate bool)
 
+// transpose8 is the 8×8 block transpose of interleave8 (transpose_amd64.s).
+//
+//go:noescape
+func transpose8(rows *[8]*float32, dst *float32, dstStride int, blocks int)
+
 func available() bool { return cpu.X86.HasAVX512F }

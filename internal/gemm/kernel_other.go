@@ -7,3 +7,7 @@ func kernel8x32(kc int, a *float32, aRow, aStep int, b *float32, ldb int, c *flo
 }
 
 func available() bool { return false }
+
+func transpose8(rows *[8]*float32, dst *float32, dstStride int, blocks int) {
+	panic("gemm: no transpose for this architecture")
+}
