@@ -24,7 +24,7 @@ type logisticKernelSetter interface {
 }
 
 // useFastKernels makes a go backend run its float32 matrix products with
-// internal/gemm (about 1.5× the throughput of GoMLX v0.28.2's own AVX-512
+// internal/gemm (1.4–2.3× the throughput of GoMLX v0.28.2's own AVX-512
 // kernel on the GANs' matrices: BenchmarkMatMul in internal/gemm) and its
 // float32 sigmoids with internal/vecmath (about 8×, within 2 ulps:
 // BenchmarkSigmoid). Each needs AVX-512 and the patched module; it reports
