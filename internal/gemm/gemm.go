@@ -12,17 +12,16 @@ const (
 	blockRows  = 256 // rows of A per block: 256 KB at panelDepth, half of a Zen 4 core's L2
 )
 
-// Available reports whether this CPU can run MatMul (amd64 with AVX-512F).
+// Available reports whether MatMul runs its AVX-512 kernel here (amd64 CPUs
+// with AVX-512F); elsewhere it computes the same tiles in plain Go, correct
+// but several times slower than GoMLX's own kernels.
 var Available = available()
 
 // MatMul sets c = a·B for batch row-major float32 matrices: a [batch, m, k],
 // c [batch, m, n], and B = b [batch, k, n], or bᵀ for b [batch, n, k] when
 // bTransposed. It splits the work over up to workers goroutines (the caller's
-// included). It panics if !Available or a slice is too short.
+// included). It panics if a slice is too short.
 func MatMul(bTransposed bool, a, b []float32, batch, m, n, k int, c []float32, workers int) {
-	if !Available {
-		panic("gemm.MatMul: this CPU has no AVX-512F")
-	}
 	if batch < 0 || m < 0 || n < 0 || k < 0 || len(a) < batch*m*k || len(b) < batch*k*n || len(c) < batch*m*n {
 		panic(fmt.Sprintf("gemm.MatMul: batch %d, m %d, n %d, k %d need len(a) ≥ %d, len(b) ≥ %d, len(c) ≥ %d; got %d, %d, %d",
 			batch, m, n, k, batch*m*k, batch*k*n, batch*m*n, len(a), len(b), len(c)))
@@ -178,7 +177,7 @@ func (x *matrices) multiply(rows, cols span, buf *packBuffers) {
 				for i := i0; i < i1; i += tileRows {
 					h := min(tileRows, i1-i)
 					if h == tileRows && w == tileCols {
-						kernel8x32(kc, &x.a[i*x.k+p0], x.k, 1, pb, ldb, &x.c[i*x.n+j], x.n, accumulate)
+						microKernel(kc, &x.a[i*x.k+p0], x.k, 1, pb, ldb, &x.c[i*x.n+j], x.n, accumulate)
 						continue
 					}
 					// An edge tile: compute it whole into buf.tile, keep what is inside c.
@@ -186,7 +185,7 @@ func (x *matrices) multiply(rows, cols span, buf *packBuffers) {
 					if h < tileRows {
 						pa, aRow, aStep = &buf.a[0], 1, tileRows
 					}
-					kernel8x32(kc, pa, aRow, aStep, pb, ldb, &buf.tile[0], tileCols, false)
+					microKernel(kc, pa, aRow, aStep, pb, ldb, &buf.tile[0], tileCols, false)
 					for r := range h {
 						dst := x.c[(i+r)*x.n+j : (i+r)*x.n+j+w]
 						src := buf.tile[r*tileCols : r*tileCols+w]
@@ -265,7 +264,7 @@ func interleave8(dst []float32, stride int, src *[8][]float32, kc int) {
 	done := 0
 	if blocks := kc / 8; blocks > 0 {
 		rows := [8]*float32{&s0[0], &s1[0], &s2[0], &s3[0], &s4[0], &s5[0], &s6[0], &s7[0]}
-		transpose8(&rows, &dst[0], stride, blocks)
+		transpose(&rows, &dst[0], stride, blocks)
 		done = blocks * 8
 	}
 	for p := done; p < kc; p++ {

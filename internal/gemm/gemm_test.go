@@ -36,10 +36,22 @@ func randomSlice(rng *rand.Rand, n int) []float32 {
 	return s
 }
 
-func TestMatMulMatchesFloat64(t *testing.T) {
-	if !Available {
-		t.Skip("no AVX-512F on this CPU")
+// kernels runs f once with each micro-kernel this build and CPU have: the
+// assembly one (where Available) and the plain-Go one.
+func kernels(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	if Available {
+		t.Run("asm", f)
 	}
+	saved, savedT := microKernel, transpose
+	microKernel, transpose = kernelGo, transposeGo
+	defer func() { microKernel, transpose = saved, savedT }()
+	t.Run("go", f)
+}
+
+func TestMatMulMatchesFloat64(t *testing.T) { kernels(t, testMatMulMatchesFloat64) }
+
+func testMatMulMatchesFloat64(t *testing.T) {
 	shapes := []struct{ batch, m, n, k int }{
 		{1, 1, 1, 1},
 		{1, 8, 32, 1},
@@ -75,9 +87,6 @@ func TestMatMulMatchesFloat64(t *testing.T) {
 }
 
 func TestMatMulEmptyContractionZeroes(t *testing.T) {
-	if !Available {
-		t.Skip("no AVX-512F on this CPU")
-	}
 	c := []float32{1, 2, 3, 4, 5, 6}
 	MatMul(false, nil, nil, 1, 2, 3, 0, c, 2)
 	for i, v := range c {
@@ -88,9 +97,6 @@ func TestMatMulEmptyContractionZeroes(t *testing.T) {
 }
 
 func TestMatMulPanicsOnShortSlices(t *testing.T) {
-	if !Available {
-		t.Skip("no AVX-512F on this CPU")
-	}
 	defer func() {
 		if recover() == nil {
 			t.Fatal("MatMul with a too short c did not panic")
@@ -102,10 +108,9 @@ func TestMatMulPanicsOnShortSlices(t *testing.T) {
 // Every value of C is summed in the same order however the work is split, so
 // the number of workers must not change a single bit (training is bitwise
 // reproducible on one CPU type).
-func TestMatMulSameBitsForAnyWorkerCount(t *testing.T) {
-	if !Available {
-		t.Skip("no AVX-512F on this CPU")
-	}
+func TestMatMulSameBitsForAnyWorkerCount(t *testing.T) { kernels(t, testMatMulSameBitsForAnyWorkerCount) }
+
+func testMatMulSameBitsForAnyWorkerCount(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, sh := range []struct{ batch, m, n, k int }{{1, 13, 70, 300}, {1, 128, 784, 512}, {1, 784, 512, 128}, {5, 7, 1792, 14}} {
 		for _, bT := range []bool{false, true} {
@@ -125,10 +130,9 @@ func TestMatMulSameBitsForAnyWorkerCount(t *testing.T) {
 	}
 }
 
-func TestInterleave8(t *testing.T) {
-	if !Available {
-		t.Skip("no AVX-512F on this CPU")
-	}
+func TestInterleave8(t *testing.T) { kernels(t, testInterleave8) }
+
+func testInterleave8(t *testing.T) {
 	for _, kc := range []int{1, 7, 8, 9, 16, 29, 256} {
 		for _, stride := range []int{8, 32} {
 			var src [8][]float32

@@ -15,3 +15,16 @@ func kernel8x32(kc int, a *float32, aRow, aStep int, b *float32, ldb int, c *flo
 func transpose8(rows *[8]*float32, dst *float32, dstStride int, blocks int)
 
 func available() bool { return cpu.X86.HasAVX512F }
+
+// microKernel and transpose are the assembly versions where the CPU has
+// AVX-512F (the transpose needs only AVX, which such CPUs have), else Go.
+var (
+	microKernel = kernelGo
+	transpose   = transposeGo
+)
+
+func init() {
+	if available() {
+		microKernel, transpose = kernel8x32, transpose8
+	}
+}

@@ -1,0 +1,39 @@
+package gemm
+
+import "unsafe"
+
+// kernelGo is kernel8x32 in plain Go, for CPUs and architectures without the
+// assembly one: the same tile, the same summation order per value (but
+// separate multiply and add where the assembly fuses them).
+func kernelGo(kc int, a *float32, aRow, aStep int, b *float32, ldb int, c *float32, ldc int, accumulate bool) {
+	var acc [tileRows][tileCols]float32
+	for p := range kc {
+		bRow := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(b), 4*p*ldb)), tileCols)
+		for r := range tileRows {
+			av := *(*float32)(unsafe.Add(unsafe.Pointer(a), 4*(r*aRow+p*aStep)))
+			for j, bv := range bRow {
+				acc[r][j] += av * bv
+			}
+		}
+	}
+	for r := range tileRows {
+		row := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(c), 4*r*ldc)), tileCols)
+		for j := range row {
+			if accumulate {
+				row[j] += acc[r][j]
+			} else {
+				row[j] = acc[r][j]
+			}
+		}
+	}
+}
+
+// transposeGo is transpose8 in plain Go.
+func transposeGo(rows *[8]*float32, dst *float32, dstStride int, blocks int) {
+	for p := range blocks * 8 {
+		out := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(dst), 4*p*dstStride)), 8)
+		for i, row := range rows {
+			out[i] = *(*float32)(unsafe.Add(unsafe.Pointer(row), 4*p))
+		}
+	}
+}
