@@ -108,7 +108,9 @@ func TestMatMulPanicsOnShortSlices(t *testing.T) {
 // Every value of C is summed in the same order however the work is split, so
 // the number of workers must not change a single bit (training is bitwise
 // reproducible on one CPU type).
-func TestMatMulSameBitsForAnyWorkerCount(t *testing.T) { kernels(t, testMatMulSameBitsForAnyWorkerCount) }
+func TestMatMulSameBitsForAnyWorkerCount(t *testing.T) {
+	kernels(t, testMatMulSameBitsForAnyWorkerCount)
+}
 
 func testMatMulSameBitsForAnyWorkerCount(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
