@@ -9,7 +9,7 @@ const (
 	tileRows   = 8   // rows of C in one micro-kernel call (16 accumulator registers / 2)
 	tileCols   = 32  // columns of C in one call (two ZMM registers)
 	panelDepth = 256 // contraction per packed panel: measured best of 128/256/512 on the MLP's shapes
-	blockRows  = 256 // rows of A per block: 256 KB at panelDepth, half of a Zen 4 core's L2
+	blockRows  = 256 // rows of A per block: 256 KB at panelDepth, a quarter of a Zen 4 core's 1 MB L2
 )
 
 // Available reports whether MatMul runs its AVX-512 kernel here (amd64 CPUs
