@@ -24,7 +24,7 @@ type logisticKernelSetter interface {
 }
 
 // useFastKernels makes a go backend run its float32 matrix products with
-// internal/gemm (1.4–2.3× the throughput of GoMLX v0.28.2's own AVX-512
+// internal/gemm (1.4–2.5× the throughput of GoMLX v0.28.2's own AVX-512
 // kernel on the GANs' matrices: BenchmarkMatMul in internal/gemm) and its
 // float32 sigmoids with internal/vecmath (about 8×, within 2 ulps:
 // BenchmarkSigmoid). Each needs AVX-512 and the patched module; it reports
@@ -59,7 +59,7 @@ var installedKernels sync.Map
 // rows or 16 columns go back to GoMLX's kernels: internal/gemm computes whole
 // 8×32 tiles, so it would mostly multiply padding there (the layers' sums
 // over the batch are 1-row products, the discriminator's logit a 1-column
-// one). With 4 to 7 rows it still wins (the DCGAN's 7-row selections: 2.3×).
+// one). With 4 to 7 rows it still wins (the DCGAN's 7-row selections: about 2×).
 func gemmMatMul(rhsTransposed bool, lhs, rhs []float32, batchSize, lhsCrossSize, rhsCrossSize, contractingSize int, output []float32) bool {
 	if lhsCrossSize < 4 || rhsCrossSize < 16 {
 		return false

@@ -14,7 +14,7 @@
 // GoMLX's own AVX-512 kernel (compute v0.1.2) keeps a 4×32 tile, broadcasts
 // through a shuffle, spills its loop state to the stack and packs both
 // operands on every call; on the matrices of ganbook's GANs this package runs
-// at 1.4–2.3× its throughput, and several times it on the degenerate products
+// at 1.4–2.5× its throughput, and several times it on the degenerate products
 // (broadcasts written as K=1 products) — see BenchmarkMatMul.
 //
 // Each value of C is summed in the same order whatever the number of workers,
