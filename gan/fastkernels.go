@@ -27,35 +27,28 @@ type logisticKernelSetter interface {
 // internal/gemm (1.4–2.5× the throughput of GoMLX v0.28.2's own AVX-512
 // kernel on the GANs' matrices: BenchmarkMatMul in internal/gemm) and its
 // float32 sigmoids with internal/vecmath (about 8×, within 2 ulps:
-// BenchmarkSigmoid). Each needs AVX-512 and the patched module; it reports
-// which it installed.
-func useFastKernels(b compute.Backend) (matMul, sigmoid bool) {
+// BenchmarkSigmoid). Each needs AVX-512 and the patched module; what it
+// installs, BackendDescription names.
+func useFastKernels(b compute.Backend) {
+	var names []string
 	if setter, ok := b.(matMulKernelSetter); ok && gemm.Available {
 		setter.SetMatMulFloat32(gemmMatMul)
-		matMul = true
+		names = append(names, "float32 matmul: ganbook internal/gemm (AVX-512)")
 	}
 	if setter, ok := b.(logisticKernelSetter); ok && vecmath.HasSIMD {
 		setter.SetLogisticFloat32(vecmath.Sigmoid)
-		sigmoid = true
-	}
-	var names []string
-	if matMul {
-		names = append(names, "float32 matmul: ganbook internal/gemm (AVX-512)")
-	}
-	if sigmoid {
 		names = append(names, "float32 sigmoid: ganbook internal/vecmath (AVX-512)")
 	}
 	if len(names) > 0 {
 		installedKernels.Store(b, strings.Join(names, ", "))
 	}
-	return matMul, sigmoid
 }
 
 // installedKernels maps each backend useFastKernels changed to the words
 // BackendDescription adds for it.
 var installedKernels sync.Map
 
-// gemmMatMul is the kernel useFastMatMul installs. Products with fewer than 4
+// gemmMatMul is the matmul kernel useFastKernels installs. Products with fewer than 4
 // rows or 16 columns go back to GoMLX's kernels: internal/gemm computes whole
 // 8×32 tiles, so it would mostly multiply padding there (the layers' sums
 // over the batch are 1-row products, the discriminator's logit a 1-column
