@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Rebuilds third_party/compute: github.com/gomlx/compute at the version below,
-# from the Go module proxy, without its tests, plus compute.patch. go.mod's
+# from the Go module proxy, without its tests, plus compute.patch, then gofmt'd
+# (a few upstream files are not, and this repository keeps every file
+# gofmt-clean; formatting changes no code). go.mod's
 # replace directive points the build at the result. Run it after changing the
 # version or the patch; `go test ./third_party` checks the tree still equals
 # upstream + patch.
@@ -19,3 +21,4 @@ chmod -R u+w "$dest"
 find "$dest" -name '*_test.go' -delete
 find "$dest" -depth -type d -name testdata -exec rm -rf {} +
 patch --quiet --no-backup-if-mismatch -p1 -d "$dest" <"$here/compute.patch"
+gofmt -w "$dest"
