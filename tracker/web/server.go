@@ -27,7 +27,7 @@ var assets embed.FS
 // Handler serves the tracker's web pages. It only reads the store: it
 // answers GET and HEAD, and 405 Method Not Allowed to every other method.
 type Handler struct {
-	store  *tracker.Store
+	store  Store
 	cfg    config
 	mux    *http.ServeMux
 	pages  map[string]*template.Template
@@ -109,9 +109,9 @@ func WithLogf(logf func(format string, args ...any)) Option {
 }
 
 // NewHandler returns a handler that serves the pages of the store's runs.
-// The store may be opened read-only (tracker.ReadOnly), as `ganbook ui`
-// does; the handler never writes to it.
-func NewHandler(store *tracker.Store, opts ...Option) *Handler {
+// The store is any Store, such as a *tracker.Store opened read-only
+// (tracker.ReadOnly) as `ganbook ui` does; the handler never writes to it.
+func NewHandler(store Store, opts ...Option) *Handler {
 	cfg := config{maxPoints: 1000, cacheSize: 2048, poll: 2 * time.Second, prewarmRuns: 100, logf: log.Printf}
 	for _, o := range opts {
 		o(&cfg)
@@ -213,7 +213,7 @@ func (h *Handler) Prewarm(ctx context.Context, n int) (int, error) {
 
 // ListenAndServe serves the store's pages at addr (DefaultAddr when empty)
 // until ctx ends, then shuts the server down gracefully.
-func ListenAndServe(ctx context.Context, addr string, store *tracker.Store, opts ...Option) error {
+func ListenAndServe(ctx context.Context, addr string, store Store, opts ...Option) error {
 	if addr == "" {
 		addr = DefaultAddr
 	}
@@ -227,7 +227,7 @@ func ListenAndServe(ctx context.Context, addr string, store *tracker.Store, opts
 // Serve serves the store's pages on ln until ctx ends. On a loopback
 // listener it answers only requests addressed to localhost or a loopback
 // address (see WithAllowedHosts), unless an option says otherwise.
-func Serve(ctx context.Context, ln net.Listener, store *tracker.Store, opts ...Option) error {
+func Serve(ctx context.Context, ln net.Listener, store Store, opts ...Option) error {
 	if IsLoopback(ln.Addr().String()) {
 		opts = append([]Option{WithAllowedHosts("localhost", "127.0.0.1", "::1")}, opts...)
 	}
