@@ -199,8 +199,8 @@ func TestBrowser(t *testing.T) {
 	step("back to all runs", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("runs-table")))
 	load("open a run", chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-run="%s"] td.name a`, s.ids[runBaseline]))))
 	waitFor("run page", `document.getElementById("run-name") && document.getElementById("run-name").textContent === `+jsString(runBaseline), `location.href`)
-	waitFor("charts and grid loaded", allImagesLoaded+` && document.querySelectorAll("img.chart-img").length === 5`,
-		`String(document.querySelectorAll("img.chart-img").length) + " charts"`)
+	waitFor("charts and grid loaded", allImagesLoaded+` && document.querySelectorAll(".uchart[data-loaded] canvas").length === 5`,
+		`String(document.querySelectorAll(".uchart[data-loaded]").length) + " charts"`)
 	screenshot("ui-run.png")
 	if r := eval("image rendering", `getComputedStyle(document.querySelector("img.grid")).imageRendering`); r != "pixelated" {
 		t.Errorf("sample grid image-rendering %q, want pixelated (upscaled without blur)", r)
@@ -240,8 +240,8 @@ func TestBrowser(t *testing.T) {
 	)
 	waitFor("button enabled", `!document.getElementById("compare-button").disabled`, `document.getElementById("compare-count").textContent`)
 	load("compare", chromedp.Click(chromedp.ID("compare-button")))
-	waitFor("compare page", `!!document.getElementById("compare-runs") && `+allImagesLoaded+` && document.querySelectorAll(".charts img.chart-img").length === 6`,
-		`location.href + " " + document.querySelectorAll(".charts img").length`)
+	waitFor("compare page", `!!document.getElementById("compare-runs") && `+allImagesLoaded+` && document.querySelectorAll(".uchart[data-loaded] canvas").length === 6`,
+		`location.href + " " + document.querySelectorAll(".uchart[data-loaded]").length`)
 	if n := eval("differing params", `String(document.querySelectorAll("#params tr.differs").length)`); n != "3" {
 		// lr_d, model, seed differ; lr_g, batch_size and loss do not.
 		t.Errorf("%s differing parameters highlighted, want 3", n)

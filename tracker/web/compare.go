@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -9,12 +8,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/ganbook/ganbook/tracker"
 )
 
 type compareData struct {
 	Title      string
+	PollMS     int64
 	Runs       []compareRun
 	Params     []paramRow
 	DiffCount  int
@@ -45,9 +43,9 @@ type paramCell struct {
 }
 
 type compareMetric struct {
-	Key      string
-	Cells    []compareMetricCell
-	ChartURL string
+	Key       string
+	Cells     []compareMetricCell
+	SeriesURL string
 }
 
 type compareMetricCell struct {
@@ -111,14 +109,14 @@ func (h *Handler) comparePage(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, http.StatusBadRequest, "The same run is named twice.")
 		return
 	}
-	data := compareData{Title: "Compare " + strconv.Itoa(len(c.Runs)) + " runs", OnlyDiff: q.Get("diff") == "1"}
+	data := compareData{Title: "Compare " + strconv.Itoa(len(c.Runs)) + " runs", PollMS: h.cfg.poll.Milliseconds(), OnlyDiff: q.Get("diff") == "1"}
 	base := url.Values{}
 	for _, run := range c.Runs {
 		base.Add("run", run.ID)
 		data.QueryRuns = append(data.QueryRuns, run.ID)
 	}
 	for i, run := range c.Runs {
-		data.Runs = append(data.Runs, compareRun{ID: run.ID, ShortID: run.ID[:min(8, len(run.ID))], Name: run.Name, Status: string(run.Status), Color: i % len(palette)})
+		data.Runs = append(data.Runs, compareRun{ID: run.ID, ShortID: run.ID[:min(8, len(run.ID))], Name: run.Name, Status: string(run.Status), Color: i % paletteSize})
 	}
 	for _, pc := range c.Params {
 		if pc.Differs {
@@ -160,7 +158,7 @@ func (h *Handler) comparePage(w http.ResponseWriter, r *http.Request) {
 		v := maps.Clone(base)
 		v.Set("key", k)
 		v.Set("v", strconv.FormatInt(version, 10))
-		cm.ChartURL = "/compare/chart.svg?" + v.Encode()
+		cm.SeriesURL = seriesPath + "?" + v.Encode()
 		data.Metrics = append(data.Metrics, cm)
 	}
 
@@ -212,48 +210,6 @@ func (h *Handler) comparePage(w http.ResponseWriter, r *http.Request) {
 		data.Images = append(data.Images, ci)
 	}
 	h.render(w, r, http.StatusOK, "compare", data)
-}
-
-func (h *Handler) compareChart(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	q := r.URL.Query()
-	ids := compareRunIDs(q)
-	if len(ids) < 1 || len(ids) > maxCompare {
-		h.errorPage(w, r, http.StatusBadRequest, fmt.Sprintf("Pick from 1 to %d runs; got %d.", maxCompare, len(ids)))
-		return
-	}
-	c, err := h.store.Compare(ctx, ids...)
-	if err != nil {
-		h.storeError(w, r, err)
-		return
-	}
-	key := q.Get("key")
-	if !slices.ContainsFunc(c.Runs, func(r tracker.RunInfo) bool { _, ok := r.Metrics[key]; return ok }) {
-		h.errorPage(w, r, http.StatusNotFound, fmt.Sprintf("None of these runs has a metric %q.", key))
-		return
-	}
-	lines := make([]chartLine, len(c.Runs))
-	errs := make([]error, len(c.Runs))
-	// Series not in the cache load in parallel; SQLite in WAL mode serves
-	// concurrent readers.
-	sem := make(chan struct{}, loadParallelism)
-	done := make(chan struct{})
-	for i, run := range c.Runs {
-		go func() {
-			sem <- struct{}{}
-			defer func() { <-sem; done <- struct{}{} }()
-			s, err := h.series.get(ctx, run, key)
-			lines[i], errs[i] = chartLine{Label: run.Name, Color: i % len(palette), Series: s}, err
-		}()
-	}
-	for range c.Runs {
-		<-done
-	}
-	if err := errors.Join(errs...); err != nil {
-		h.storeError(w, r, err)
-		return
-	}
-	h.writeChart(w, r, key, lines)
 }
 
 // unescapeJSONHTML undoes encoding/json's escaping of <, > and & inside

@@ -7,6 +7,7 @@ import (
 
 type liveJSON struct {
 	Status   string           `json:"status"`
+	Error    string           `json:"error,omitempty"`
 	Duration string           `json:"duration"`
 	Metrics  []liveMetricJSON `json:"metrics"`
 	Images   []liveImagesJSON `json:"images"`
@@ -19,7 +20,6 @@ type liveMetricJSON struct {
 	LastStep int64  `json:"last_step"`
 	Min      string `json:"min"`
 	MinStep  int64  `json:"min_step"`
-	ChartURL string `json:"chart_url"`
 }
 
 type liveImagesJSON struct {
@@ -34,10 +34,10 @@ func (h *Handler) runLive(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	out := liveJSON{Status: string(run.Status), Duration: formatDuration(run.Duration()), Metrics: []liveMetricJSON{}, Images: []liveImagesJSON{}}
+	out := liveJSON{Status: string(run.Status), Error: run.Error, Duration: formatDuration(run.Duration()), Metrics: []liveMetricJSON{}, Images: []liveImagesJSON{}}
 	for _, k := range h.metricKeys(run) {
 		m := h.newMetricView(run, k)
-		out.Metrics = append(out.Metrics, liveMetricJSON{Key: k, Count: m.Count, Last: m.Last, LastStep: m.LastStep, Min: m.Min, MinStep: m.MinStep, ChartURL: m.ChartURL})
+		out.Metrics = append(out.Metrics, liveMetricJSON{Key: k, Count: m.Count, Last: m.Last, LastStep: m.LastStep, Min: m.Min, MinStep: m.MinStep})
 	}
 	for _, g := range groupImages(images) {
 		out.Images = append(out.Images, liveImagesJSON{Key: g.key, Steps: g.steps})

@@ -2,13 +2,11 @@ package web
 
 import (
 	"context"
-	"math"
+	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"gonum.org/v1/plot"
 )
 
 func TestPrewarm(t *testing.T) {
@@ -24,7 +22,7 @@ func TestPrewarm(t *testing.T) {
 	}
 	// Their charts are drawn from the cache: nothing more is loaded.
 	for _, name := range []string{runLive, scriptName} {
-		if r := do(t, h, "GET", "/runs/"+s.ids[name]+"/chart.svg?key=g_loss"); r.code != 200 {
+		if r := do(t, h, "GET", "/api/series?key=g_loss&run="+s.ids[name]); r.code != 200 {
 			t.Fatalf("chart: %d", r.code)
 		}
 	}
@@ -61,19 +59,28 @@ func TestWithKeyParams(t *testing.T) {
 	}
 }
 
-// TestWithMaxPoints checks that a chart draws the downsampled series: a
-// run's 301 points of d_loss become one SVG path of 50 points.
+// TestWithMaxPoints checks that a chart gets the downsampled series: a
+// run's 301 points of d_loss become 50, and each point's band holds it.
 func TestWithMaxPoints(t *testing.T) {
 	s := seedStore(t)
-	for _, tc := range []struct{ maxPoints, want int }{{50, 50}, {1000, 301}} {
+	for _, tc := range []struct {
+		maxPoints, want int
+		downsampled     bool
+	}{{50, 50, true}, {1000, 301, false}} {
 		h := NewHandler(s.reader, WithMaxPoints(tc.maxPoints))
-		r := do(t, h, "GET", "/runs/"+s.ids[runBaseline]+"/chart.svg?key=d_loss")
-		longest := 0
-		for _, m := range regexp.MustCompile(`<path d="([^"]*)"`).FindAllStringSubmatch(r.body, -1) {
-			longest = max(longest, strings.Count(m[1], "L")+1)
+		r := do(t, h, "GET", "/api/series?key=d_loss&run="+s.ids[runBaseline])
+		var out seriesJSON
+		if err := json.Unmarshal([]byte(r.body), &out); err != nil {
+			t.Fatalf("%d: %v\n%s", r.code, err, r.body)
 		}
-		if longest != tc.want {
-			t.Errorf("WithMaxPoints(%d): longest path has %d points, want %d", tc.maxPoints, longest, tc.want)
+		got := out.Runs[0]
+		if len(got.Step) != tc.want || len(got.Value) != tc.want || len(got.Time) != tc.want || got.Downsampled != tc.downsampled {
+			t.Errorf("WithMaxPoints(%d): %d points (downsampled %v), want %d (%v)", tc.maxPoints, len(got.Step), got.Downsampled, tc.want, tc.downsampled)
+		}
+		for i := range got.Value {
+			if got.Lo[i] > got.Value[i] || got.Hi[i] < got.Value[i] {
+				t.Errorf("point %d: value %v outside its band [%v, %v]", i, got.Value[i], got.Lo[i], got.Hi[i])
+			}
 		}
 	}
 }
@@ -82,7 +89,7 @@ func TestWithCacheSize(t *testing.T) {
 	s := seedStore(t)
 	h := NewHandler(s.reader, WithCacheSize(3))
 	for _, key := range []string{"d_loss", "g_loss", "d_real", "d_fake", "images_per_sec"} {
-		do(t, h, "GET", "/runs/"+s.ids[runBaseline]+"/chart.svg?key="+key)
+		do(t, h, "GET", "/api/series?key="+key+"&run="+s.ids[runBaseline])
 	}
 	if h.series.len() != 3 {
 		t.Errorf("cache holds %d series, want 3", h.series.len())
@@ -106,44 +113,5 @@ func TestListenAndServe(t *testing.T) {
 	}
 	if err := ListenAndServe(context.Background(), "256.0.0.1:1", s.reader); err == nil {
 		t.Errorf("ListenAndServe on a bad address: no error")
-	}
-}
-
-func TestRenderChartEdgeCases(t *testing.T) {
-	tests := []struct {
-		name  string
-		lines []chartLine
-		want  string
-	}{
-		{"no line", nil, "no points yet"},
-		{"only NaN", []chartLine{{Series: &series{Total: 3, NonFinite: 3}}}, "no finite value to draw (3 NaN/Inf points)"},
-		{"one point", []chartLine{{Series: &series{Total: 1, Points: []point{{5, 2}}}}}, "<svg"},
-		{"flat", []chartLine{{Series: &series{Total: 2, Points: []point{{0, 3}, {1, 3}}}}}, "<svg"},
-	}
-	for _, tc := range tests {
-		svg, err := renderChart("m", tc.lines)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		if !strings.Contains(string(svg), tc.want) {
-			t.Errorf("%s: SVG lacks %q", tc.name, tc.want)
-		}
-	}
-}
-
-func TestPadRange(t *testing.T) {
-	tests := []struct{ min, max, wantMin, wantMax float64 }{
-		{0, 10, -0.4, 10.4},
-		{3, 3, 1.5, 4.5}, // flat: ± half its size
-		{0, 0, -0.5, 0.5},
-		{-2, -2, -3, -1},
-		{math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)}, // left alone
-	}
-	for _, tc := range tests {
-		a := plot.Axis{Min: tc.min, Max: tc.max}
-		padRange(&a)
-		if math.Abs(a.Min-tc.wantMin) > 1e-12 || math.Abs(a.Max-tc.wantMax) > 1e-12 && !math.IsInf(tc.wantMax, 0) {
-			t.Errorf("padRange(%v, %v) = %v, %v; want %v, %v", tc.min, tc.max, a.Min, a.Max, tc.wantMin, tc.wantMax)
-		}
 	}
 }

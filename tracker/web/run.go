@@ -23,6 +23,8 @@ type runData struct {
 	Images  []imagesView
 	Record  *recordView
 	Live    *liveView
+	// PollMS is how often a live chart asks for new points.
+	PollMS int64
 }
 
 type runView struct {
@@ -32,10 +34,10 @@ type runView struct {
 }
 
 type metricView struct {
-	Key, Last, Min       string
-	LastStep, MinStep    int64
-	Count                int64
-	ChartURL, ChartTitle string
+	Key, Last, Min        string
+	LastStep, MinStep     int64
+	Count                 int64
+	SeriesURL, ChartTitle string
 }
 
 type imagesView struct {
@@ -90,6 +92,7 @@ func (h *Handler) runPage(w http.ResponseWriter, r *http.Request) {
 			Heartbeat: formatTime(run.Heartbeat), ParentID: run.ParentID, ReproducedFrom: run.ReproducedFrom,
 		},
 		Record: newRecordView(run.Record),
+		PollMS: h.cfg.poll.Milliseconds(),
 	}
 	for _, k := range slices.Sorted(maps.Keys(run.Params)) {
 		data.Params = append(data.Params, kv{k, run.Params[k]})
@@ -120,10 +123,9 @@ func (h *Handler) runPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) newMetricView(run tracker.RunInfo, key string) metricView {
 	m := run.Metrics[key]
-	v := url.Values{"key": {key}, "v": {strconv.FormatInt(m.Count, 10)}}
 	return metricView{
 		Key: key, Last: formatFloat(m.Last), Min: formatFloat(m.Min), LastStep: m.LastStep, MinStep: m.MinStep, Count: m.Count,
-		ChartURL:   "/runs/" + url.PathEscape(run.ID) + "/chart.svg?" + v.Encode(),
+		SeriesURL:  seriesPath + "?" + url.Values{"key": {key}, "run": {run.ID}}.Encode(),
 		ChartTitle: fmt.Sprintf("%s of run %s over steps", key, run.Name),
 	}
 }

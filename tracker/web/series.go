@@ -12,13 +12,24 @@ import (
 )
 
 // series is a metric series ready to draw: the finite points of its
-// envelope, downsampled.
+// envelope, downsampled, each with its time and the range of values of the
+// envelope range it stands for (its min–max band).
 type series struct {
 	Points []point
+	// Times holds each point's wall time in Unix milliseconds.
+	Times []int64
+	// Lo and Hi hold, for each point, the smallest and largest finite value
+	// of the envelope range (Width steps) it falls in.
+	Lo, Hi []float64
+	// Width is the number of steps in each envelope range.
+	Width int64
 	// Total is the number of points stored; NonFinite of them (NaN, ±Inf)
 	// cannot be drawn and are left out of Points.
 	Total, NonFinite int
 }
+
+// Downsampled reports whether the series shows fewer points than stored.
+func (s *series) Downsampled() bool { return len(s.Points) < s.Total-s.NonFinite }
 
 // envelopeLoader reads a series' envelope over at most buckets ranges of
 // steps, as tracker.Store.MetricEnvelope does.
@@ -168,17 +179,42 @@ func (c *seriesCache) read(ctx context.Context, run, metric string) (*series, er
 // maxPoints. The envelope keeps each range's extremes, LTTB the most
 // salient of them.
 func prepareSeries(env tracker.MetricEnvelope, maxPoints int) *series {
-	s := &series{Total: int(env.Count), NonFinite: int(env.NonFinite())}
+	s := &series{Total: int(env.Count), NonFinite: int(env.NonFinite()), Width: env.Width}
 	pts := env.Points()
 	finite := make([]point, 0, len(pts))
+	times := make(map[point]int64, len(pts))
 	for _, p := range pts {
 		if !math.IsNaN(p.Value) && !math.IsInf(p.Value, 0) {
-			finite = append(finite, point{float64(p.Step), p.Value})
+			pt := point{float64(p.Step), p.Value}
+			finite = append(finite, pt)
+			if _, ok := times[pt]; !ok {
+				times[pt] = p.Time.UnixMilli()
+			}
 		}
 	}
 	s.Points = lttb(finite, maxPoints)
 	if len(s.Points) == len(finite) && cap(finite) > 2*len(finite) {
 		s.Points = append([]point(nil), finite...) // do not pin the large backing array
+	}
+	s.Times = make([]int64, len(s.Points))
+	s.Lo = make([]float64, len(s.Points))
+	s.Hi = make([]float64, len(s.Points))
+	b := 0
+	for i, p := range s.Points {
+		s.Times[i] = times[p]
+		s.Lo[i], s.Hi[i] = p.Y, p.Y
+		step := int64(p.X)
+		for b < len(env.Buckets) && step >= env.Buckets[b].Start+env.Width {
+			b++
+		}
+		if b < len(env.Buckets) && step >= env.Buckets[b].Start {
+			if m := env.Buckets[b].Min; m != nil {
+				s.Lo[i] = min(s.Lo[i], m.Value)
+			}
+			if m := env.Buckets[b].Max; m != nil {
+				s.Hi[i] = max(s.Hi[i], m.Value)
+			}
+		}
 	}
 	return s
 }

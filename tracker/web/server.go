@@ -136,10 +136,10 @@ func NewHandler(store Store, opts ...Option) *Handler {
 	h.mux.HandleFunc("GET /{$}", h.runsPage)
 	h.mux.HandleFunc("GET /runs/{id}", h.runPage)
 	h.mux.HandleFunc("GET /runs/{id}/live.json", h.runLive)
-	h.mux.HandleFunc("GET /runs/{id}/chart.svg", h.runChart)
 	h.mux.HandleFunc("GET /runs/{id}/image", h.runImage)
 	h.mux.HandleFunc("GET /compare", h.comparePage)
-	h.mux.HandleFunc("GET /compare/chart.svg", h.compareChart)
+	h.mux.HandleFunc("GET "+seriesPath, h.seriesJSON)
+	h.mux.HandleFunc("GET "+sincePath, h.sinceJSON)
 	h.mux.HandleFunc("GET /static/", h.serveStatic)
 	h.mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, http.StatusNotFound, fmt.Sprintf("There is no page at %s.", r.URL.Path))

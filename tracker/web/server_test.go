@@ -7,7 +7,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -72,7 +71,7 @@ func TestPages(t *testing.T) {
 		{"runs", "GET", "/", 200, "text/html", []string{runBaseline, runDCGAN, runLive, escapedScript, `class="status status-running"`, "FAILED", `name="run" value="` + id[runBaseline] + `"`}, nil},
 		{"run page", "GET", "/runs/" + id[runBaseline], 200, "text/html",
 			[]string{runBaseline, "lr_d", "0.0002", "note", "baseline", "Reproducibility record", "0123456789abcdef", "train-images-idx3-ubyte.gz",
-				"/runs/" + id[runBaseline] + "/chart.svg?key=d_loss", "key=images_per_sec", `class="step-slider"`, `data-steps="[0,50,100,150,200,250,300]"`, "image-rendering"[:0]},
+				"/api/series?key=d_loss&amp;run=" + id[runBaseline], "key=images_per_sec", `id="smoothing"`, "/static/vendor/uplot/uPlot.iife.min.js", `class="step-slider"`, `data-steps="[0,50,100,150,200,250,300]"`, "image-rendering"[:0]},
 			[]string{`id="live"`}},
 		{"run page by prefix", "GET", "/runs/" + id[runDCGAN][:10], 200, "text/html", []string{runDCGAN, "key=fid"}, nil},
 		{"run page at a step", "GET", "/runs/" + id[runBaseline] + "?step=120", 200, "text/html", []string{`value="2"`, "samples&amp;step=100"}, nil},
@@ -82,18 +81,22 @@ func TestPages(t *testing.T) {
 		{"unknown path", "GET", "/nope", 404, "text/html", []string{"404 Not Found"}, nil},
 		{"unknown sub-path", "GET", "/runs/" + id[runBaseline] + "/files/etc/passwd", 404, "text/html", nil, nil},
 		{"compare", "GET", compare(runBaseline, runDCGAN, scriptName), 200, "text/html",
-			[]string{`class="differs"`, "Compare 3 runs", "/compare/chart.svg?", escapedScript, `class="grid-cell"`, "0.0001", "0.0002", "0.005"}, nil},
+			[]string{`class="differs"`, "Compare 3 runs", "/api/series?", escapedScript, `class="grid-cell"`, "0.0001", "0.0002", "0.005"}, nil},
 		{"compare only differing", "GET", compare(runBaseline, runDCGAN) + "&diff=1", 200, "text/html", []string{"lr_d", "model"}, []string{"<th>lr_g</th>", "<th>batch_size</th>"}},
 		{"compare at a step", "GET", compare(runBaseline, runDCGAN) + "&step=150", 200, "text/html", []string{"samples&amp;step=150", "samples&amp;step=100"}, nil},
 		{"compare one run", "GET", compare(runBaseline), 400, "text/html", []string{"from 2 to 10 runs"}, nil},
 		{"compare eleven runs", "GET", "/compare?" + eleven.Encode(), 400, "text/html", []string{"got 11"}, nil},
 		{"compare unknown run", "GET", compare(runBaseline) + "&run=does-not-exist", 404, "text/html", nil, nil},
 		{"compare same run twice", "GET", compare(runBaseline) + "&run=" + id[runBaseline][:12], 400, "text/html", []string{"twice"}, nil},
-		{"chart", "GET", "/runs/" + id[runBaseline] + "/chart.svg?key=d_loss", 200, "image/svg+xml", []string{"<svg", "d_loss", "step"}, nil},
-		{"chart unknown key", "GET", "/runs/" + id[runBaseline] + "/chart.svg?key=nope", 404, "text/html", nil, nil},
-		{"chart NaN noted", "GET", "/runs/" + id[scriptName] + "/chart.svg?key=d_loss", 200, "image/svg+xml", []string{"3 NaN/Inf points not drawn"}, nil},
-		{"compare chart", "GET", "/compare/chart.svg?key=g_loss&run=" + id[runBaseline] + "&run=" + id[scriptName], 200, "image/svg+xml", []string{runBaseline, "&lt;script&gt;alert(1)&lt;/scrip…"}, []string{"<script"}},
-		{"compare chart unknown key", "GET", "/compare/chart.svg?key=nope&run=" + id[runBaseline], 404, "text/html", nil, nil},
+		{"series", "GET", "/api/series?key=d_loss&run=" + id[runBaseline], 200, "application/json", []string{`"key":"d_loss"`, `"total":301`, `"non_finite":0`}, nil},
+		{"series unknown key", "GET", "/api/series?key=nope&run=" + id[runBaseline], 404, "application/json", nil, nil},
+		{"series unknown run", "GET", "/api/series?key=d_loss&run=does-not-exist", 404, "application/json", nil, nil},
+		{"series no run", "GET", "/api/series?key=d_loss", 400, "application/json", nil, nil},
+		{"series NaN counted", "GET", "/api/series?key=d_loss&run=" + id[scriptName], 200, "application/json", []string{`"non_finite":3`}, nil},
+		{"compare series", "GET", "/api/series?key=g_loss&run=" + id[runBaseline] + "&run=" + id[scriptName], 200, "application/json", []string{runBaseline, `\u003cscript\u003ealert(1)`, `"color":1`}, []string{"<script"}},
+		{"since", "GET", "/api/since?key=d_loss&run=" + id[runBaseline] + ":297", 200, "application/json", []string{`"step":[298,299,300]`, `"status":"FINISHED"`}, nil},
+		{"since nothing new", "GET", "/api/since?key=d_loss&run=" + id[runBaseline] + ":300", 200, "application/json", []string{`"step":[]`}, nil},
+		{"since bad run spec", "GET", "/api/since?key=d_loss&run=" + id[runBaseline], 400, "application/json", []string{"ID:STEP"}, nil},
 		{"image", "GET", "/runs/" + id[runBaseline] + "/image?key=samples&step=50", 200, "image/png", nil, nil},
 		{"image latest", "GET", "/runs/" + id[runBaseline] + "/image?key=samples", 200, "image/png", nil, nil},
 		{"image unknown step", "GET", "/runs/" + id[runBaseline] + "/image?key=samples&step=51", 404, "text/html", nil, nil},
@@ -160,7 +163,6 @@ func TestScriptNameIsText(t *testing.T) {
 		"/runs/" + id,
 		"/compare?run=" + s.ids[runBaseline] + "&run=" + id,
 		"/runs/" + url.PathEscape(scriptName), // unknown id: the 404 page echoes it
-		"/runs/" + id + "/chart.svg?key=" + url.QueryEscape(scriptName),
 	}
 	for _, target := range pages {
 		r := do(t, h, "GET", target)
@@ -325,44 +327,6 @@ func TestImageBytes(t *testing.T) {
 	r := do(t, h, "GET", "/runs/"+s.ids[runBaseline]+"/image?key=samples")
 	if r.body != string(s.grids[runBaseline][300]) {
 		t.Errorf("the image without a step is not the latest (step 300)")
-	}
-}
-
-func TestChartIsWellFormedSVG(t *testing.T) {
-	s := seedStore(t)
-	h := NewHandler(s.reader)
-	for _, target := range []string{
-		"/runs/" + s.ids[runBaseline] + "/chart.svg?key=d_loss",
-		"/compare/chart.svg?key=d_loss&run=" + s.ids[runBaseline] + "&run=" + s.ids[scriptName] + "&run=" + s.ids[runDCGAN],
-		"/runs/" + s.ids[runDCGAN] + "/chart.svg?key=fid",
-	} {
-		r := do(t, h, "GET", target)
-		if r.code != 200 {
-			t.Fatalf("%s: %d", target, r.code)
-		}
-		if csp := r.header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'none';") || strings.Contains(csp, "script") {
-			t.Errorf("%s: Content-Security-Policy %q", target, csp)
-		}
-		dec := xml.NewDecoder(strings.NewReader(r.body))
-		paths := 0
-		for {
-			tok, err := dec.Token()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatalf("%s: not well-formed XML: %v", target, err)
-			}
-			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "script" {
-				t.Errorf("%s: a <script> element in the SVG", target)
-			}
-			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "path" {
-				paths++
-			}
-		}
-		if paths == 0 {
-			t.Errorf("%s: no path drawn", target)
-		}
 	}
 }
 

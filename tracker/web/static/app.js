@@ -76,6 +76,13 @@
     });
   }
 
+  // showStatus sets a status badge's text and colour.
+  function showStatus(el, status) {
+    el.textContent = status;
+    el.className = el.className.replace(/\bstatus-\w+/, "status-" + status.toLowerCase());
+  }
+  window.ganbookShowStatus = showStatus;
+
   // Run page of a RUNNING run: poll live.json and update what changed.
   function initLive() {
     const live = document.getElementById("live");
@@ -100,10 +107,6 @@
         setTimeout(tick, every * 2);
         return;
       }
-      if (news.status !== "RUNNING") {
-        location.reload(); // the run ended: show its final state
-        return;
-      }
       document.getElementById("run-duration").textContent = news.duration;
       let reload = false;
       news.metrics.forEach(function (m) {
@@ -115,9 +118,6 @@
         tr.querySelector(".m-min").textContent = m.min;
         tr.querySelector(".m-min-step").textContent = String(m.min_step);
         tr.querySelector(".m-count").textContent = String(m.count);
-        document.querySelectorAll("img.chart-img").forEach(function (img) {
-          if (img.dataset.metric === m.key) img.src = m.chart_url;
-        });
       });
       news.images.forEach(function (g) {
         const figure = figures[g.key];
@@ -135,7 +135,21 @@
         location.reload(); // a new metric or image key: draw the page again
         return;
       }
-      status.textContent = news.status;
+      showStatus(status, news.status);
+      if (news.status !== "RUNNING") {
+        // The run ended (FINISHED, FAILED, or KILLED when its heartbeat
+        // stopped): show it in place; the charts stop polling by themselves.
+        const err = document.getElementById("run-error");
+        if (news.error && !err) {
+          const p = document.createElement("p");
+          p.className = "run-error";
+          p.id = "run-error";
+          p.textContent = news.error;
+          document.querySelector("dl.facts").after(p);
+        }
+        live.remove();
+        return;
+      }
       setTimeout(tick, every);
     }
     setTimeout(tick, every);
