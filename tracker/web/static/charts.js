@@ -316,15 +316,18 @@
     }
   }
 
-  // nearestNonNull returns the index of the non-null value nearest to i.
+  // nearestNonNull returns the index of the non-null value nearest to i
+  // among those on either side of it, or i when the series has no value on
+  // one side (the run's line does not reach there).
   function nearestNonNull(values, i) {
     if (i === null || i === undefined || !values) return i;
-    if (values[i] !== null && values[i] !== undefined) return i;
-    for (let d = 1; d < values.length; d++) {
-      if (i - d >= 0 && values[i - d] !== null && values[i - d] !== undefined) return i - d;
-      if (i + d < values.length && values[i + d] !== null && values[i + d] !== undefined) return i + d;
-    }
-    return i;
+    const has = (k) => values[k] !== null && values[k] !== undefined;
+    if (has(i)) return i;
+    let l = i - 1, r = i + 1;
+    while (l >= 0 && !has(l)) l--;
+    while (r < values.length && !has(r)) r++;
+    if (l < 0 || r >= values.length) return i;
+    return i - l <= r - i ? l : r;
   }
 
   function initControls() {
