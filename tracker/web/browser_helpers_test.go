@@ -127,14 +127,19 @@ func (b *browser) waitFor(what, cond, diag string) {
 }
 
 // screenshot writes a full-page PNG into the screenshot directory, if any.
-func (b *browser) screenshot(name string) {
+func (b *browser) screenshot(name string) { b.shoot(name, chromedp.FullScreenshot(100)) }
+
+// viewShot writes a PNG of what the window shows.
+func (b *browser) viewShot(name string) { b.shoot(name, chromedp.CaptureScreenshot()) }
+
+func (b *browser) shoot(name string, action chromedp.Action[[]byte]) {
 	b.t.Helper()
 	if b.shots == "" {
 		return
 	}
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(ctx, action)
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}

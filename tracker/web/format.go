@@ -15,6 +15,7 @@ func parsePages() map[string]*template.Template {
 		"statusClass": func(s string) string { return "status-" + strings.ToLower(s) },
 		"inc":         func(i int) int { return i + 1 },
 		"dec":         func(i int) int { return i - 1 },
+		"breakable":   breakable,
 	}
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"runs", "run", "compare", "error"} {
@@ -59,4 +60,18 @@ func fieldName(prefix, key string) (string, bool) {
 		return "", false
 	}
 	return prefix + ".`" + key + "`", true
+}
+
+// breakable escapes a column label and lets it wrap after its underscores,
+// dots and slashes (images_per_sec), so that long keys do not widen the
+// runs table.
+func breakable(s string) template.HTML {
+	var b strings.Builder
+	for _, r := range s {
+		b.WriteString(template.HTMLEscapeString(string(r)))
+		if r == '_' || r == '.' || r == '/' {
+			b.WriteString("<wbr>")
+		}
+	}
+	return template.HTML(b.String())
 }

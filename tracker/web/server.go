@@ -140,6 +140,7 @@ func NewHandler(store Store, opts ...Option) *Handler {
 	h.mux.HandleFunc("GET /compare", h.comparePage)
 	h.mux.HandleFunc("GET "+seriesPath, h.seriesJSON)
 	h.mux.HandleFunc("GET "+sincePath, h.sinceJSON)
+	h.mux.HandleFunc("GET /api/filter", h.filterCheck)
 	h.mux.HandleFunc("GET /static/", h.serveStatic)
 	h.mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, http.StatusNotFound, fmt.Sprintf("There is no page at %s.", r.URL.Path))

@@ -4,21 +4,129 @@
 "use strict";
 
 (function () {
-  // Runs page: the compare button counts the ticked runs (2 to 10).
+  // Runs page: runs ticked for comparison stay ticked across pages and
+  // live updates (sessionStorage); the button compares 2 to 10 of them.
+  const selectedKey = "ganbook.compare";
+  function selected() {
+    try { return JSON.parse(sessionStorage.getItem(selectedKey)) || []; } catch (e) { return []; }
+  }
+  function setSelected(ids) { sessionStorage.setItem(selectedKey, JSON.stringify(ids)); }
+
   function initCompareForm() {
     const form = document.getElementById("compare-form");
     if (!form) return;
     const button = document.getElementById("compare-button");
     const count = document.getElementById("compare-count");
     const update = function () {
-      const n = form.querySelectorAll('input[name="run"]:checked').length;
+      const ids = selected();
+      form.querySelectorAll('input[name="run"]').forEach(function (box) { box.checked = ids.includes(box.value); });
+      const n = ids.length;
       button.disabled = n < 2 || n > 10;
       if (n === 0) count.textContent = "Select 2 to 10 runs to compare.";
       else if (n > 10) count.textContent = n + " selected: at most 10 can be compared.";
       else count.textContent = n + " selected" + (n < 2 ? ": select at least 2." : ".");
     };
-    form.addEventListener("change", update);
+    form.addEventListener("change", function (e) {
+      if (!e.target.matches('input[name="run"]')) return;
+      let ids = selected().filter(function (id) { return id !== e.target.value; });
+      if (e.target.checked) ids.push(e.target.value);
+      setSelected(ids);
+      update();
+    });
+    form.addEventListener("submit", function (e) {
+      // Compare every selected run, those on other pages too.
+      e.preventDefault();
+      const q = new URLSearchParams();
+      selected().forEach(function (id) { q.append("run", id); });
+      setSelected([]);
+      location.href = "/compare?" + q.toString();
+    });
+    form.updateSelection = update;
     update();
+  }
+
+  // Runs page: the column chooser shows the ticked keys as columns.
+  function initColumns() {
+    const apply = document.getElementById("columns-apply");
+    if (!apply) return;
+    apply.addEventListener("click", function () {
+      const q = new URLSearchParams(location.search);
+      q.delete("col");
+      q.delete("page");
+      q.set("cols", "1");
+      document.querySelectorAll(".col-choice:checked").forEach(function (box) { q.append("col", box.value); });
+      location.href = "/?" + q.toString();
+    });
+  }
+
+  // Runs page: the filter is checked as it is typed; a bad one shows its
+  // caret under the fault at once.
+  function initFilterCheck() {
+    const input = document.getElementById("filter");
+    const box = document.getElementById("filter-error");
+    if (!input || !box) return;
+    const order = document.querySelector('#filter-form input[name="order"]');
+    let timer = null, seq = 0;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(async function () {
+        const mine = ++seq;
+        const q = new URLSearchParams({ filter: input.value });
+        if (order) q.set("order", order.value);
+        let res;
+        try {
+          res = await (await fetch("/api/filter?" + q.toString(), { cache: "no-store" })).json();
+        } catch (e) { return; }
+        if (mine !== seq) return;
+        if (res.ok) {
+          box.hidden = true;
+          input.removeAttribute("aria-invalid");
+          return;
+        }
+        box.querySelector(".input").textContent = res.input;
+        box.querySelector(".line").textContent = String(res.line);
+        box.querySelector(".column").textContent = String(res.column);
+        box.querySelector(".msg").textContent = res.message;
+        box.querySelector(".caret").textContent = res.caret;
+        box.hidden = false;
+        input.setAttribute("aria-invalid", "true");
+      }, 200);
+    });
+  }
+
+  // Runs page: while it lists a RUNNING run the page fetches itself and
+  // swaps in the new rows (statuses, metrics, new runs), keeping the
+  // selection; otherwise it looks for new runs now and then.
+  function initRunsLive() {
+    const table = document.getElementById("runs-table");
+    if (!table) return;
+    const every = Math.max(parseInt(table.dataset.pollMs, 10) || 2000, 200);
+    async function tick() {
+      if (document.hidden) { setTimeout(tick, every); return; }
+      let doc;
+      try {
+        const res = await fetch(location.href, { cache: "no-store" });
+        doc = new DOMParser().parseFromString(await res.text(), "text/html");
+      } catch (e) {
+        setTimeout(tick, every * 2);
+        return;
+      }
+      const fresh = doc.getElementById("runs-table");
+      if (fresh) {
+        const cur = document.getElementById("runs-table");
+        cur.replaceChild(document.importNode(fresh.tBodies[0], true), cur.tBodies[0]);
+        if (fresh.dataset.live) cur.dataset.live = "1"; else delete cur.dataset.live;
+        ["run-count", "pager"].forEach(function (id) {
+          const a = document.getElementById(id), b = doc.getElementById(id);
+          if (a && b) a.replaceWith(document.importNode(b, true));
+        });
+        const form = document.getElementById("compare-form");
+        if (form.updateSelection) form.updateSelection();
+      }
+      const live = document.getElementById("runs-table").dataset.live;
+      setTimeout(tick, live ? every : every * 5);
+    }
+    setTimeout(tick, table.dataset.live ? every : every * 5);
   }
 
   // The latest index i with steps[i] <= step, or -1.
@@ -157,6 +265,9 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     initCompareForm();
+    initColumns();
+    initFilterCheck();
+    initRunsLive();
     initSliders();
     initLive();
   });
