@@ -170,10 +170,10 @@ func buildBenchDB(path string) error {
 	return nil
 }
 
-var chartSrc = regexp.MustCompile(`src="(/[^"]*chart\.svg[^"]*)"`)
+var chartSrc = regexp.MustCompile(`data-series-url="(/api/series[^"]*)"`)
 
-// loadPage requests a page and then, unless htmlOnly, every chart it shows
-// as a browser does (six at a time); it returns the number of charts.
+// loadPage requests a page and then, unless htmlOnly, every chart's series
+// as the browser does (six at a time); it returns the number of charts.
 func loadPage(b *testing.B, h http.Handler, target string, htmlOnly bool) int {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))

@@ -177,7 +177,6 @@ func TestBrowser(t *testing.T) {
 	if n := eval("scripts", `String(document.querySelectorAll("script").length)`); n != "1" {
 		t.Errorf("%s script elements in the runs page, want 1 (app.js)", n)
 	}
-	screenshot("ui-runs.png")
 
 	// 2. Filter, then a bad filter shown inline.
 	step("type a filter", chromedp.SetValue(chromedp.ID("filter"), "params.model = 'dcgan' or params.lr_d > 0.001"))
@@ -249,7 +248,6 @@ func TestBrowser(t *testing.T) {
 	if n := eval("grids", `String(document.querySelectorAll(".grid-cell img.grid:not([hidden])").length)`); n != "2" {
 		t.Errorf("%s grids side by side, want 2", n)
 	}
-	screenshot("ui-compare.png")
 	// The compare slider: at step 150 the baseline shows its grid of step
 	// 150 and the DCGAN run (grids every 100 steps) its grid of step 100.
 	steps := eval("compare steps", `document.querySelector(".compare-grids .step-slider").dataset.steps`)

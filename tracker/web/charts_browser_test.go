@@ -185,3 +185,36 @@ func TestChartsInBrowser(t *testing.T) {
 		t.Errorf("run error shown %q", got)
 	}
 }
+
+// TestComparePageLive checks that the compare page follows a RUNNING run:
+// its chart line and metric cells grow, and its end shows, without a
+// reload.
+func TestComparePageLive(t *testing.T) {
+	s := seedStore(t)
+	srv := httptest.NewServer(NewHandler(s.reader, WithPollInterval(200*time.Millisecond), WithMetricOrder("d_loss", "g_loss")))
+	defer srv.Close()
+	b := newBrowser(t, 1366, 900)
+	b.open(srv.URL + "/compare?" + url.Values{"run": {s.ids[runBaseline], s.ids[runLive]}}.Encode())
+	b.waitFor("charts drawn", `window.ganbookCharts && ganbookCharts.length === 5 && ganbookCharts.every(c => c.u)`, `String(window.ganbookCharts && ganbookCharts.length)`)
+	eval[bool](b, "mark the page", `window.notReloaded = true`)
+	liveLine := chartJS("d_loss") + `.runs[1].step.length`
+	if n := eval[int](b, "live points", liveLine); n != 50 {
+		t.Fatalf("live run's d_loss line has %d points, want 50", n)
+	}
+	var last float64
+	for st := int64(50); st < 70; st++ {
+		last = 0.3 + 0.01*float64(st%7)
+		if err := s.live.LogMetric("d_loss", st, last); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cell := `document.querySelector('tr[data-metric="d_loss"] td[data-run="` + s.ids[runLive] + `"]').textContent`
+	b.waitFor("live line and cell grew", liveLine+` === 70 && `+chartJS("d_loss")+`.u.data[2][69] === `+strconv.FormatFloat(last, 'g', -1, 64)+
+		` && `+cell+`.startsWith(`+jsString(tracker.FormatMetric(last)+" ")+`) && window.notReloaded`,
+		`String(`+liveLine+`) + " " + `+cell)
+	if err := s.live.Kill(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	badge := `document.querySelector('[data-run-status="` + s.ids[runLive] + `"]')`
+	b.waitFor("KILLED shown", badge+`.textContent === "KILLED" && `+badge+`.classList.contains("status-killed") && window.notReloaded`, badge+`.outerHTML`)
+}

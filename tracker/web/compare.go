@@ -49,6 +49,7 @@ type compareMetric struct {
 }
 
 type compareMetricCell struct {
+	RunID     string
 	Last, Min string
 	Count     int64
 }
@@ -149,11 +150,11 @@ func (h *Handler) comparePage(w http.ResponseWriter, r *http.Request) {
 		for _, run := range c.Runs {
 			m, ok := run.Metrics[k]
 			if !ok || m.Count == 0 {
-				cm.Cells = append(cm.Cells, compareMetricCell{})
+				cm.Cells = append(cm.Cells, compareMetricCell{RunID: run.ID})
 				continue
 			}
 			version += m.Count
-			cm.Cells = append(cm.Cells, compareMetricCell{Last: formatFloat(m.Last), Min: formatFloat(m.Min), Count: m.Count})
+			cm.Cells = append(cm.Cells, compareMetricCell{RunID: run.ID, Last: formatFloat(m.Last), Min: formatFloat(m.Min), Count: m.Count})
 		}
 		v := maps.Clone(base)
 		v.Set("key", k)

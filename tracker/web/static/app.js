@@ -263,11 +263,47 @@
     setTimeout(tick, every);
   }
 
+  // Compare page: each RUNNING run's status and metrics follow its
+  // live.json until it ends.
+  function initCompareLive() {
+    const table = document.getElementById("compare-runs");
+    if (!table) return;
+    const every = Math.max(parseInt(table.dataset.pollMs, 10) || 2000, 200);
+    document.querySelectorAll("[data-run-status]").forEach(function (badge) {
+      if (badge.textContent !== "RUNNING") return;
+      const id = badge.dataset.runStatus;
+      async function tick() {
+        let news;
+        try {
+          const res = await fetch("/runs/" + encodeURIComponent(id) + "/live.json", { cache: "no-store" });
+          if (!res.ok) throw new Error(res.status);
+          news = await res.json();
+        } catch (e) {
+          setTimeout(tick, every * 2);
+          return;
+        }
+        news.metrics.forEach(function (m) {
+          const td = document.querySelector('tr[data-metric="' + CSS.escape(m.key) + '"] td[data-run="' + CSS.escape(id) + '"]');
+          if (!td) return;
+          td.textContent = m.last + " ";
+          const min = document.createElement("span");
+          min.className = "muted";
+          min.textContent = "(min " + m.min + ")";
+          td.appendChild(min);
+        });
+        showStatus(badge, news.status);
+        if (news.status === "RUNNING") setTimeout(tick, every);
+      }
+      setTimeout(tick, every);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     initCompareForm();
     initColumns();
     initFilterCheck();
     initRunsLive();
+    initCompareLive();
     initSliders();
     initLive();
   });
