@@ -156,6 +156,27 @@ func TestChartsInBrowser(t *testing.T) {
 		}
 	}
 
+	// Log y, then wall-time x: the x axis spans the runs' first and last
+	// points in time.
+	b.do("log y", chromedp.Click(chromedp.ID("log-y")))
+	b.waitFor("log scale", chartJS("d_loss")+`.u.scales.y.distr === 3`, `String(`+chartJS("d_loss")+`.u.scales.y.distr)`)
+	eval[bool](b, "wall time", `(() => { const s = document.getElementById("x-mode"); s.value = "wall"; s.dispatchEvent(new Event("change")); return true; })()`)
+	var first, lastT time.Time
+	for _, name := range []string{runBaseline, runDCGAN, scriptName} {
+		pts, err := s.reader.Metric(context.Background(), s.ids[name], "d_loss")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.IsZero() || pts[0].Time.Before(first) {
+			first = pts[0].Time
+		}
+		if end := pts[len(pts)-1].Time; end.After(lastT) {
+			lastT = end
+		}
+	}
+	b.waitFor("wall-time x", fmt.Sprintf(`(() => { const s = %s.u.scales.x; return s.time === true && Math.abs(s.min - %d) < 1 && Math.abs(s.max - %d) < 1; })()`,
+		chartJS("d_loss"), first.Unix(), lastT.Unix()), dScale)
+
 	// 4. A live run's chart gains points without a reload, and its end
 	// (FAILED here) shows without one.
 	b.open(srv.URL + "/runs/" + s.ids[runLive])
