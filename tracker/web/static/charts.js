@@ -189,12 +189,13 @@
       this.zoomed = false;
       const data = this.aligned();
       const self = this;
-      const series = [{ label: settings.xMode === "wall" ? "time" : "step", value: (u, v) => formatX(settings.xMode, v) }];
+      // At rest (no cursor) the readout shows each run's latest value.
+      const series = [{ label: settings.xMode === "wall" ? "time" : "step", value: (u, v, si, idx) => (idx === null ? "latest" : formatX(settings.xMode, v)) }];
       this.runs.forEach((r) => {
         series.push({
           label: r.name, stroke: palette[r.color % palette.length], width: 1.5, spanGaps: true,
           points: { show: (u, si) => self.prepared[si - 1].x.length === 1 },
-          value: (u, v) => fmt(v),
+          value: (u, v, si, idx) => fmt(idx === null ? lastValue(u.data[si]) : v),
         });
       });
       const opts = {
@@ -317,6 +318,12 @@
       });
       ctx.restore();
     }
+  }
+
+  // lastValue returns the last non-null value of a series, or null.
+  function lastValue(values) {
+    for (let i = (values || []).length - 1; i >= 0; i--) if (values[i] !== null && values[i] !== undefined) return values[i];
+    return null;
   }
 
   // nearestNonNull returns the index of the non-null value nearest to i
