@@ -49,6 +49,12 @@ func newBrowser(t *testing.T, width, height int) *browser {
 			chromedp.Call(b.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
 		}
 	}()
+	// Every page records the Content-Security-Policy violations it meets.
+	if _, err := chromedp.Call(b.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `window.cspViolations = []; document.addEventListener("securitypolicyviolation", e => window.cspViolations.push(e.violatedDirective + " " + e.blockedURI));`,
+	}); err != nil {
+		t.Fatalf("installing the CSP listener: %v", err)
+	}
 	t.Cleanup(func() {
 		b.mu.Lock()
 		defer b.mu.Unlock()
@@ -150,4 +156,13 @@ func (b *browser) shoot(name string, action chromedp.Action[[]byte]) {
 		b.t.Fatal(err)
 	}
 	b.t.Logf("wrote %s", filepath.Join(b.shots, name))
+}
+
+// noCSPViolations fails the test if the page met a Content-Security-Policy
+// violation (a blocked script, style or connection).
+func (b *browser) noCSPViolations(page string) {
+	b.t.Helper()
+	if v := eval[string](b, "CSP violations", `JSON.stringify(window.cspViolations || ["no listener"])`); v != "[]" {
+		b.t.Errorf("%s: Content-Security-Policy violations %s", page, v)
+	}
 }

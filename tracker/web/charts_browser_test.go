@@ -96,6 +96,7 @@ func TestChartsInBrowser(t *testing.T) {
 	}
 	b.waitFor("hover readout", fmt.Sprintf(legend, chartJS("d_loss"))+` === `+jsString(wantLegend), fmt.Sprintf(legend, chartJS("d_loss")))
 	b.screenshot("ui-compare.png")
+	b.noCSPViolations("compare page")
 	wantSynced := "100"
 	for _, name := range []string{runBaseline, runDCGAN, scriptName} {
 		wantSynced += "|" + tracker.FormatMetric(valueAt(t, s, name, "g_loss", 100))
@@ -197,6 +198,7 @@ func TestChartsInBrowser(t *testing.T) {
 	if got := eval[string](b, "last point", chartJS("d_loss")+`.u.data[0][79] + "=" + `+chartJS("d_loss")+`.u.data[1][79]`); got != "79="+strconv.FormatFloat(lastLogged, 'g', -1, 64) {
 		t.Errorf("last live point %s", got)
 	}
+	b.noCSPViolations("run page")
 	if err := s.live.Fail(context.Background(), errors.New("diverged: d_loss is NaN")); err != nil {
 		t.Fatal(err)
 	}

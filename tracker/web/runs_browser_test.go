@@ -56,6 +56,7 @@ func TestRunsPageInBrowser(t *testing.T) {
 		t.Errorf("the runs page scrolls sideways at 1366 px with 8 metrics (scroll width, client width: %s)", w)
 	}
 	b.viewShot("ui-runs.png")
+	b.noCSPViolations("runs page")
 
 	// Tick two runs on page 1 and one on page 3, then compare all three.
 	first := eval[string](b, "ids", `Array.from(document.querySelectorAll("#runs-table tbody tr[data-run]")).slice(0, 2).map(tr => tr.dataset.run).join(",")`)
@@ -114,6 +115,11 @@ func TestRunsPageInBrowser(t *testing.T) {
 	}
 	b.do("fix it", chromedp.SendKeys(chromedp.ID("filter"), "\b\b\b\b1"))
 	b.waitFor("caret gone", `document.getElementById("filter-error").hidden`, `document.getElementById("filter").value`)
+
+	// The policy blocks an inline script, and the page records it (so the
+	// checks above could see a violation).
+	eval[bool](b, "inline script", `(() => { const s = document.createElement("script"); s.textContent = "window.inlineRan = true"; document.body.appendChild(s); return true; })()`)
+	b.waitFor("inline script blocked", `window.cspViolations.length === 1 && window.cspViolations[0].startsWith("script-src") && !window.inlineRan`, `JSON.stringify(window.cspViolations)`)
 }
 
 // TestRunsPageLive checks that the runs list follows a RUNNING run: its

@@ -130,7 +130,9 @@
         r.total += n.step.length + n.non_finite;
         r.last_step = Math.max(r.last_step, n.last_step);
       });
-      if (behind) { this.load(); return; }
+      // Too far behind, or too many points appended: fetch the series
+      // downsampled again.
+      if (behind || this.runs.some((r) => r.step.length > 5000)) { this.load(); return; }
       if (grew) this.update();
       if (this.runs.some((r) => r.status === "RUNNING")) this.schedule();
     }
