@@ -241,3 +241,28 @@ func TestComparePageLive(t *testing.T) {
 	badge := `document.querySelector('[data-run-status="` + s.ids[runLive] + `"]')`
 	b.waitFor("KILLED shown", badge+`.textContent === "KILLED" && `+badge+`.classList.contains("status-killed") && window.notReloaded`, badge+`.outerHTML`)
 }
+
+// TestChartBand checks that a downsampled line is drawn with its min–max
+// band while zoomed out, and without it once zoomed in to a few points.
+func TestChartBand(t *testing.T) {
+	s := seedStore(t)
+	srv := httptest.NewServer(NewHandler(s.reader, WithMaxPoints(60), WithMetricOrder("d_loss")))
+	defer srv.Close()
+	b := newBrowser(t, 1366, 900)
+	b.open(srv.URL + "/runs/" + s.ids[runDCGAN])
+	b.waitFor("charts drawn", `window.ganbookCharts && ganbookCharts.length === 6 && ganbookCharts.every(c => c.u)`, `String(window.ganbookCharts && ganbookCharts.length)`)
+	c := chartJS("d_loss")
+	if got := eval[string](b, "band", `String(`+c+`.bandsDrawn) + " " + `+c+`.note.textContent`); !strings.HasPrefix(got, "1 ") || !strings.Contains(got, "of 401 points drawn") {
+		t.Errorf("zoomed out: bands drawn and note %q, want 1 band and a note on the 401 points", got)
+	}
+	x0, y0 := stepXY(b, "d_loss", 10)
+	x1, _ := stepXY(b, "d_loss", 60)
+	b.do("zoom in",
+		chromedp.MouseEvent(chromedp.MouseMoved, x0, y0),
+		chromedp.MouseEvent(chromedp.MousePressed, x0, y0, chromedp.ButtonLeft, chromedp.ClickCount(1)),
+		chromedp.MouseEvent(chromedp.MouseMoved, x1, y0, chromedp.ButtonLeft),
+		chromedp.MouseEvent(chromedp.MouseReleased, x1, y0, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	b.waitFor("no band zoomed in", c+`.u.scales.x.max < 100 && `+c+`.bandsDrawn === 0`, `String(`+c+`.bandsDrawn) + " " + `+c+`.u.scales.x.max`)
+	b.do("reset", chromedp.Click(chromedp.CSS(`.uchart[data-key="d_loss"] .uchart-reset`)))
+	b.waitFor("band again", c+`.bandsDrawn === 1`, `String(`+c+`.bandsDrawn)`)
+}

@@ -281,6 +281,7 @@
       ctx.rect(b.left, b.top, b.width, b.height);
       ctx.clip();
       const x0 = u.scales.x.min, x1 = u.scales.x.max;
+      this.bandsDrawn = 0; // read by the browser tests
       (this.prepared || []).forEach((p) => {
         const colour = palette[p.run.color % palette.length];
         let visible = 0;
@@ -298,6 +299,7 @@
             ctx.lineTo(u.valToPos(p.x[i], "x", true), u.valToPos(p.lo[i], "y", true));
           }
           ctx.closePath();
+          this.bandsDrawn++;
           ctx.globalAlpha = 0.18;
           ctx.fillStyle = colour;
           ctx.fill();
