@@ -8,16 +8,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-
-	"github.com/ganbook/ganbook/internal/browsertest"
 )
 
 // screenshotDir is where the browser test writes its screenshots: the
@@ -49,118 +45,23 @@ func screenshotDir(t *testing.T) string {
 // table, the filter (good and bad), a run page and its step slider, the
 // compare page, and the live update of a running run.
 func TestBrowser(t *testing.T) {
-	path := browsertest.Require(t)
-	shots := screenshotDir(t)
 	s := seedStore(t)
 	srv := httptest.NewServer(NewHandler(s.reader, WithPollInterval(250*time.Millisecond),
 		WithMetricOrder("d_loss", "g_loss", "d_real", "d_fake", "images_per_sec")))
 	defer srv.Close()
-
-	ctx := browsertest.Start(t, path, 1440, 900)
-
-	// Any script error or dialog (alert) in any page fails the test.
-	var mu sync.Mutex
-	var problems []string
-	report := func(s string) { mu.Lock(); problems = append(problems, s); mu.Unlock() }
-	go func() {
-		for ev, err := range chromedp.Events(ctx, runtime.ExceptionThrown) {
-			if err != nil {
-				return
-			}
-			report("script exception: " + ev.ExceptionDetails.Text)
-		}
-	}()
-	go func() {
-		for ev, err := range chromedp.Events(ctx, page.JavascriptDialogOpening) {
-			if err != nil {
-				return
-			}
-			report("dialog opened: " + ev.Message)
-			chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
-		}
-	}()
-	defer func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, p := range problems {
-			t.Error(p)
-		}
-	}()
-
-	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	// eval retries for a few seconds: an evaluation that races a page load
-	// fails with "Cannot find context with specified id".
+	b := newBrowser(t, 1440, 900) // fails the test on any script error or dialog
+	step, waitFor, screenshot := b.do, b.waitFor, b.screenshot
+	eval := func(what, js string) string { t.Helper(); return eval[string](b, what, js) }
 	// load runs an action that loads a new page (a submit, a click on a
 	// link) and returns once the new page has loaded, so that the next
 	// query finds the new page's nodes rather than the old page's.
 	load := func(what string, action chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		sctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 		defer cancel()
 		if _, err := chromedp.Run(sctx, chromedp.WaitEvent(page.LoadEventFired, nil, action)); err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
-	}
-	eval := func(what, js string) string {
-		t.Helper()
-		var err error
-		for try := 0; try < 50; try++ {
-			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			var v string
-			v, err = chromedp.Run(sctx, chromedp.Evaluate[string](js))
-			cancel()
-			if err == nil {
-				return v
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		t.Fatalf("%s: %v", what, err)
-		return ""
-	}
-	// waitFor polls a JavaScript condition, showing diag on failure.
-	// It evaluates the condition afresh each time rather than with
-	// chromedp.Poll, whose wait breaks when the page navigates.
-	waitFor := func(what, cond, diag string) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		var lastErr error
-		for time.Now().Before(deadline) {
-			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			ok, err := chromedp.Run(sctx, chromedp.Evaluate[bool](cond))
-			cancel()
-			if err == nil && ok {
-				return
-			}
-			lastErr = err
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatalf("%s: not so after 20s (last error %v; %s)", what, lastErr, eval("diagnostics", diag))
-	}
-	screenshot := func(name string) {
-		t.Helper()
-		if shots == "" {
-			return
-		}
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.MkdirAll(shots, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("wrote %s", filepath.Join(shots, name))
 	}
 	const rows = `document.querySelectorAll("#runs-table tbody tr[data-run]").length`
 	allImagesLoaded := `Array.from(document.images).every(i => i.hidden || (i.complete && i.naturalWidth > 0))`
