@@ -76,6 +76,14 @@ type Options struct {
 	KeepCheckpoints int
 }
 
+// Errors of NewTrainer about its output directory, for errors.Is.
+var (
+	// ErrCheckpointsExist: a fresh run's output directory already holds checkpoints.
+	ErrCheckpointsExist = errors.New("already holds checkpoints")
+	// ErrNoCheckpoint: a resumed run's output directory holds no checkpoint.
+	ErrNoCheckpoint = errors.New("no checkpoint found")
+)
+
 // Trainer alternates one discriminator step and one generator step.
 type Trainer struct {
 	cfg     Config
@@ -133,7 +141,7 @@ func NewTrainer(backend compute.Backend, cfg Config, source BatchSource, totalSt
 			return nil, err
 		}
 	} else if opts.Resume {
-		return nil, errors.New("resume needs an output directory (--out) that holds checkpoints")
+		return nil, errors.New("Options.Resume needs Options.OutDir, the directory that holds the checkpoints")
 	}
 	return t, nil
 }
@@ -215,7 +223,7 @@ func (t *Trainer) openCheckpoints() error {
 	dir := filepath.Join(t.opts.OutDir, "checkpoints")
 	if !t.opts.Resume {
 		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
-			return fmt.Errorf("%s already holds checkpoints: pass --resume to continue that run, or choose another --out", dir)
+			return fmt.Errorf("%s %w", dir, ErrCheckpointsExist)
 		}
 	}
 	handler, err := checkpoint.Build(t.store).Dir(dir).Keep(t.opts.KeepCheckpoints).Done()
@@ -228,18 +236,18 @@ func (t *Trainer) openCheckpoints() error {
 	}
 	step, ok := intParam(t.store, paramStep)
 	if !ok {
-		return fmt.Errorf("--resume: no checkpoint found in %s", dir)
+		return fmt.Errorf("%w in %s", ErrNoCheckpoint, dir)
 	}
 	epoch, _ := intParam(t.store, paramSourceEpoch)
 	index, _ := intParam(t.store, paramSourceIndex)
 	if err := t.source.Seek(epoch, index); err != nil {
-		return fmt.Errorf("--resume: restoring the data position: %w", err)
+		return fmt.Errorf("resume: restoring the data position: %w", err)
 	}
 	noiseState, _ := t.store.GetParam(model.JoinPath("/", paramNoiseState))
 	if s, ok := noiseState.(string); !ok {
-		return fmt.Errorf("--resume: the checkpoint in %s has no latent noise state (written by an older ganbook?)", dir)
+		return fmt.Errorf("resume: the checkpoint in %s has no latent noise state (written by an older ganbook?)", dir)
 	} else if err := t.noise.restore(s); err != nil {
-		return fmt.Errorf("--resume: restoring the latent noise: %w", err)
+		return fmt.Errorf("resume: restoring the latent noise: %w", err)
 	}
 	t.step = step
 	return nil

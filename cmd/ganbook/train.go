@@ -97,7 +97,7 @@ OUT/samples every --sample-every steps, checkpoints to OUT/checkpoints every
 func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res trainResult, err error) {
 	cfg := f.cfg
 	if err := cfg.Validate(); err != nil {
-		return res, err
+		return res, inFlagTerms(err)
 	}
 	tags, err := parseTags("--tag", f.tags)
 	if err != nil {
@@ -118,7 +118,7 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 		DataDir: f.dataDir, BackendLog: stderr, Options: gan.Options{OutDir: f.out, Resume: f.resume},
 	})
 	if err != nil {
-		return res, err
+		return res, inFlagTerms(err)
 	}
 	ds, backend, trainer, total := training.Data, training.Backend, training.Trainer, training.TotalSteps
 
