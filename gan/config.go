@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -171,15 +172,12 @@ func (c Config) Validate() error {
 // compare key by key. Both run-length settings stay present, so that filters on
 // either work.
 func (c Config) Params() map[string]any {
-	b, err := json.Marshal(c)
-	if err != nil {
-		panic(err) // unreachable: Config holds only strings and numbers
+	v := reflect.ValueOf(c)
+	params := make(map[string]any, v.NumField())
+	for _, f := range reflect.VisibleFields(v.Type()) {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		params[name] = v.FieldByIndex(f.Index).Interface()
 	}
-	params := map[string]any{}
-	if err := json.Unmarshal(b, &params); err != nil {
-		panic(err)
-	}
-	params["steps"], params["epochs"] = c.Steps, c.Epochs
 	return params
 }
 

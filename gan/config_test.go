@@ -111,3 +111,23 @@ func TestConfigFromJSON(t *testing.T) {
 		t.Error("dropout_d = 0 is not recorded")
 	}
 }
+
+// Params has every field under its JSON name, both run lengths included.
+func TestParams(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Steps, cfg.Epochs, cfg.Batch, cfg.LRD = 0, 3, 2_000_000, 2e-4
+	want := map[string]any{
+		"model": "mlp", "dataset": "mnist", "loss": "nonsaturating", "steps": 0, "epochs": 3,
+		"batch": 2_000_000, "latent_dim": 100, "lr_d": 2e-4, "lr_g": 2e-4, "beta1": 0.5, "beta2": 0.999,
+		"real_label": 0.9, "dropout_d": 0.3, "seed": int64(1), "sample_every": 500, "checkpoint_every": 1000, "sample_grid": 8,
+	}
+	got := cfg.Params()
+	if len(got) != len(want) {
+		t.Errorf("Params has %d keys, want %d: %v", len(got), len(want), got)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("Params()[%q] = %#v, want %#v", k, got[k], v)
+		}
+	}
+}

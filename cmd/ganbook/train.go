@@ -22,6 +22,9 @@ import (
 	"github.com/ganbook/ganbook/gantrack"
 )
 
+// exitProcess ends the process when a training step hangs.
+var exitProcess = os.Exit
+
 type trainFlags struct {
 	cfg     gan.Config
 	out     string
@@ -191,6 +194,14 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 			fmt.Fprintf(stderr, "\nganbook: step %d has run for %s: the go backend may be deadlocked "+
 				"(GOMLX_BACKEND=go:parallelism=-1 avoids it); goroutine stacks in %s; the run is aborted after 15 minutes\n",
 				step, elapsed, stacks)
+		},
+		OnStepTimeout: func(step int, limit time.Duration) {
+			// The step cannot be interrupted: record the failure and end the process.
+			err := fmt.Errorf("%w: step %d has run for over %s; the go backend may be deadlocked", gan.ErrStepTimeout, step, limit)
+			fmt.Fprintf(stderr, "\nganbook: %v; run %s marked FAILED\n", err, res.runID[:8])
+			_ = rec.End(err)
+			_ = store.Close()
+			exitProcess(1)
 		},
 	}})
 	progress.finish()
