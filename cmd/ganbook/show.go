@@ -100,7 +100,7 @@ func printRun(w io.Writer, r tracker.RunInfo, images []tracker.ImageInfo) error 
 		fmt.Fprintf(tw, "  machine\t%s/%s, %s, %d CPUs\n", rec.OS, rec.Arch, rec.CPU, rec.NumCPU)
 		fmt.Fprintf(tw, "  seed\t%d\n", rec.Seed)
 		for _, d := range rec.Datasets {
-			fmt.Fprintf(tw, "  data\t%s sha256 %s\n", d.Path, short(d.SHA256))
+			fmt.Fprintf(tw, "  data\t%s (%d bytes) sha256 %s\n", d.Path, d.Size, short(d.SHA256))
 		}
 		fmt.Fprintf(tw, "  command\t%s\n", strings.Join(rec.CommandLine, " "))
 	}
