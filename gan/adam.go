@@ -43,14 +43,13 @@ type adam struct {
 	backend compute.Backend
 }
 
-// forceAdamInGraph makes newAdam build the in-graph update on any backend
-// (tests compare it with the host update on the go backend).
-var forceAdamInGraph bool
-
-func newAdam(scope *model.Scope, lr float64, cfg Config, backend compute.Backend) *adam {
+// newAdam builds the host update where the backend shares buffers with the
+// host, the in-graph one elsewhere or when inGraph is set (Options'
+// test-only adamInGraph).
+func newAdam(scope *model.Scope, lr float64, cfg Config, backend compute.Backend, inGraph bool) *adam {
 	return &adam{
 		scope: scope, lr: lr, beta1: cfg.Beta1, beta2: cfg.Beta2, epsilon: 1e-8,
-		onHost:  backend.HasSharedBuffers() && !forceAdamInGraph,
+		onHost:  backend.HasSharedBuffers() && !inGraph,
 		workers: runtime.GOMAXPROCS(0),
 		backend: backend,
 	}

@@ -143,14 +143,12 @@ func TestAdamOnHostMatchesInGraph(t *testing.T) {
 			cfg := smallConfig()
 			cfg.Model = arch
 			run := func(inGraph bool) *model.Store {
-				forceAdamInGraph = inGraph
-				defer func() { forceAdamInGraph = false }()
-				tr, err := NewTrainer(testBackend(t), cfg, newSyntheticSource(64, cfg.Batch, 7), cfg.Steps, Options{})
+				tr, err := NewTrainer(testBackend(t), cfg, newSyntheticSource(64, cfg.Batch, 7), cfg.Steps, Options{adamInGraph: inGraph})
 				if err != nil {
 					t.Fatal(err)
 				}
 				if tr.adamD.onHost == inGraph {
-					t.Fatalf("adam onHost = %v with forceAdamInGraph = %v", tr.adamD.onHost, inGraph)
+					t.Fatalf("adam onHost = %v with adamInGraph = %v", tr.adamD.onHost, inGraph)
 				}
 				for range 3 {
 					if _, err := tr.TrainStep(); err != nil {

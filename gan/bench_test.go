@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// benchmarkIteration times one D+G iteration (what ../shared/bench/torch_gan_bench.py
+// benchmarkIteration times one D+G iteration (what bench/torch_one.py
 // times for PyTorch) on random data; images/s = batch / (ns/op). It also reports
 // median-ms (the median iteration, what the PyTorch script reports; less moved by
 // other processes' bursts than the mean) and cpu-ms/op, the process's user+system
@@ -16,7 +16,7 @@ import (
 func benchmarkIteration(b *testing.B, arch string, batch int) {
 	cfg := DefaultConfig()
 	cfg.Model, cfg.Batch, cfg.Steps = arch, batch, b.N+3
-	cfg.DropoutD = 0 // the reference architecture (torch_gan_bench.py) has no dropout
+	cfg.DropoutD = 0 // the reference architecture (bench/torch_models.py) has no dropout
 	backend, err := NewBackend(testWriter{b})
 	if err != nil {
 		b.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -96,71 +97,72 @@ func Losses() []string { return []string{LossNonSaturating, LossMinimax} }
 // Datasets lists the dataset names [Config.Dataset] accepts.
 func Datasets() []string { return []string{DatasetMNIST, DatasetFashion} }
 
-// FieldError is a validation error that names the offending setting by its CLI flag.
+// FieldError is a validation error that names the offending setting by its
+// JSON name (a front end such as the CLI maps it to its own name for it).
 type FieldError struct {
-	Flag   string // e.g. "--batch"
-	Reason string
+	Field  string // e.g. "lr_d"
+	Reason string // may name other fields, by their JSON names
 }
 
-func (e *FieldError) Error() string { return fmt.Sprintf("invalid %s: %s", e.Flag, e.Reason) }
+func (e *FieldError) Error() string { return fmt.Sprintf("invalid %s: %s", e.Field, e.Reason) }
 
-// Validate reports every invalid setting, each as a [*FieldError] naming its flag,
-// joined with errors.Join. It does no work beyond checking values.
+// Validate reports every invalid setting, each as a [*FieldError] naming its
+// field, joined with errors.Join. It does no work beyond checking values.
 func (c Config) Validate() error {
 	var errs []error
-	bad := func(flag, format string, args ...any) {
-		errs = append(errs, &FieldError{Flag: flag, Reason: fmt.Sprintf(format, args...)})
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
-	oneOf := func(flag, value string, valid []string) {
+	oneOf := func(field, value string, valid []string) {
 		if !slices.Contains(valid, value) {
-			bad(flag, "%q is not one of %s", value, strings.Join(valid, ", "))
+			bad(field, "%q is not one of %s", value, strings.Join(valid, ", "))
 		}
 	}
-	oneOf("--model", c.Model, Models())
-	oneOf("--dataset", c.Dataset, Datasets())
-	oneOf("--loss", c.Loss, Losses())
+	oneOf("model", c.Model, Models())
+	oneOf("dataset", c.Dataset, Datasets())
+	oneOf("loss", c.Loss, Losses())
 	switch {
 	case c.Steps > 0 && c.Epochs > 0:
-		bad("--steps", "--steps and --epochs are both set (%d and %d); give one", c.Steps, c.Epochs)
+		bad("steps", "steps and epochs are both set (%d and %d); give one", c.Steps, c.Epochs)
 	case c.Steps < 0:
-		bad("--steps", "must be positive, got %d", c.Steps)
+		bad("steps", "must be positive, got %d", c.Steps)
 	case c.Epochs < 0:
-		bad("--epochs", "must be positive, got %d", c.Epochs)
+		bad("epochs", "must be positive, got %d", c.Epochs)
 	case c.Steps == 0 && c.Epochs == 0:
-		bad("--steps", "one of --steps or --epochs must be positive")
+		bad("steps", "one of steps or epochs must be positive")
 	}
 	if c.Batch <= 0 {
-		bad("--batch", "must be positive, got %d", c.Batch)
+		bad("batch", "must be positive, got %d", c.Batch)
 	}
 	if c.LatentDim <= 0 {
-		bad("--latent-dim", "must be positive, got %d", c.LatentDim)
+		bad("latent_dim", "must be positive, got %d", c.LatentDim)
 	}
 	if !(c.LRD > 0) {
-		bad("--lr-d", "must be positive, got %g", c.LRD)
+		bad("lr_d", "must be positive, got %g", c.LRD)
 	}
 	if !(c.LRG > 0) {
-		bad("--lr-g", "must be positive, got %g", c.LRG)
+		bad("lr_g", "must be positive, got %g", c.LRG)
 	}
 	if !(c.Beta1 >= 0 && c.Beta1 < 1) {
-		bad("--beta1", "must be in [0, 1), got %g", c.Beta1)
+		bad("beta1", "must be in [0, 1), got %g", c.Beta1)
 	}
 	if !(c.Beta2 >= 0 && c.Beta2 < 1) {
-		bad("--beta2", "must be in [0, 1), got %g", c.Beta2)
+		bad("beta2", "must be in [0, 1), got %g", c.Beta2)
 	}
 	if !(c.RealLabel > 0 && c.RealLabel <= 1) {
-		bad("--real-label", "must be in (0, 1], got %g", c.RealLabel)
+		bad("real_label", "must be in (0, 1], got %g", c.RealLabel)
 	}
 	if !(c.DropoutD >= 0 && c.DropoutD < 1) {
-		bad("--dropout-d", "must be in [0, 1), got %g", c.DropoutD)
+		bad("dropout_d", "must be in [0, 1), got %g", c.DropoutD)
 	}
 	if c.SampleEvery < 0 {
-		bad("--sample-every", "must not be negative, got %d", c.SampleEvery)
+		bad("sample_every", "must not be negative, got %d", c.SampleEvery)
 	}
 	if c.CheckpointEvery < 0 {
-		bad("--checkpoint-every", "must not be negative, got %d", c.CheckpointEvery)
+		bad("checkpoint_every", "must not be negative, got %d", c.CheckpointEvery)
 	}
 	if c.SampleGrid <= 0 || c.SampleGrid > 32 {
-		bad("--sample-grid", "must be in 1..32, got %d", c.SampleGrid)
+		bad("sample_grid", "must be in 1..32, got %d", c.SampleGrid)
 	}
 	return errors.Join(errs...)
 }
@@ -170,15 +172,12 @@ func (c Config) Validate() error {
 // compare key by key. Both run-length settings stay present, so that filters on
 // either work.
 func (c Config) Params() map[string]any {
-	b, err := json.Marshal(c)
-	if err != nil {
-		panic(err) // unreachable: Config holds only strings and numbers
+	v := reflect.ValueOf(c)
+	params := make(map[string]any, v.NumField())
+	for _, f := range reflect.VisibleFields(v.Type()) {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		params[name] = v.FieldByIndex(f.Index).Interface()
 	}
-	params := map[string]any{}
-	if err := json.Unmarshal(b, &params); err != nil {
-		panic(err)
-	}
-	params["steps"], params["epochs"] = c.Steps, c.Epochs
 	return params
 }
 

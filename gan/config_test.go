@@ -12,25 +12,25 @@ func TestDefaultConfigIsValid(t *testing.T) {
 	}
 }
 
-func TestConfigValidateNamesTheFlag(t *testing.T) {
+func TestConfigValidateNamesTheField(t *testing.T) {
 	tests := []struct {
 		name   string
 		modify func(*Config)
-		flag   string
+		field  string // the JSON name
 	}{
-		{"zero batch", func(c *Config) { c.Batch = 0 }, "--batch"},
-		{"negative batch", func(c *Config) { c.Batch = -4 }, "--batch"},
-		{"zero lr-d", func(c *Config) { c.LRD = 0 }, "--lr-d"},
-		{"negative lr-g", func(c *Config) { c.LRG = -1e-3 }, "--lr-g"},
-		{"unknown model", func(c *Config) { c.Model = "nope" }, "--model"},
-		{"unknown loss", func(c *Config) { c.Loss = "hinge" }, "--loss"},
-		{"unknown dataset", func(c *Config) { c.Dataset = "cifar" }, "--dataset"},
-		{"steps and epochs", func(c *Config) { c.Steps, c.Epochs = 10, 2 }, "--steps"},
-		{"neither steps nor epochs", func(c *Config) { c.Steps, c.Epochs = 0, 0 }, "--steps"},
-		{"beta1 one", func(c *Config) { c.Beta1 = 1 }, "--beta1"},
-		{"real label zero", func(c *Config) { c.RealLabel = 0 }, "--real-label"},
-		{"dropout one", func(c *Config) { c.DropoutD = 1 }, "--dropout-d"},
-		{"negative dropout", func(c *Config) { c.DropoutD = -0.1 }, "--dropout-d"},
+		{"zero batch", func(c *Config) { c.Batch = 0 }, "batch"},
+		{"negative batch", func(c *Config) { c.Batch = -4 }, "batch"},
+		{"zero lr-d", func(c *Config) { c.LRD = 0 }, "lr_d"},
+		{"negative lr-g", func(c *Config) { c.LRG = -1e-3 }, "lr_g"},
+		{"unknown model", func(c *Config) { c.Model = "nope" }, "model"},
+		{"unknown loss", func(c *Config) { c.Loss = "hinge" }, "loss"},
+		{"unknown dataset", func(c *Config) { c.Dataset = "cifar" }, "dataset"},
+		{"steps and epochs", func(c *Config) { c.Steps, c.Epochs = 10, 2 }, "steps"},
+		{"neither steps nor epochs", func(c *Config) { c.Steps, c.Epochs = 0, 0 }, "steps"},
+		{"beta1 one", func(c *Config) { c.Beta1 = 1 }, "beta1"},
+		{"real label zero", func(c *Config) { c.RealLabel = 0 }, "real_label"},
+		{"dropout one", func(c *Config) { c.DropoutD = 1 }, "dropout_d"},
+		{"negative dropout", func(c *Config) { c.DropoutD = -0.1 }, "dropout_d"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,8 +41,14 @@ func TestConfigValidateNamesTheFlag(t *testing.T) {
 			if !errors.As(err, &fe) {
 				t.Fatalf("Validate() = %v, want a *FieldError", err)
 			}
-			if fe.Flag != tc.flag || !strings.Contains(err.Error(), tc.flag) {
-				t.Errorf("error %q names %s, want %s", err, fe.Flag, tc.flag)
+			if fe.Field != tc.field || !strings.Contains(err.Error(), tc.field) {
+				t.Errorf("error %q names %s, want %s", err, fe.Field, tc.field)
+			}
+			if strings.Contains(err.Error(), "--") {
+				t.Errorf("error %q names a CLI flag; gan names config fields", err)
+			}
+			if _, ok := DefaultConfig().Params()[fe.Field]; !ok {
+				t.Errorf("%q is not a JSON name of Config", fe.Field)
 			}
 		})
 	}
@@ -103,5 +109,25 @@ func TestConfigFromJSON(t *testing.T) {
 	cfg.DropoutD = 0
 	if _, ok := cfg.Params()["dropout_d"]; !ok {
 		t.Error("dropout_d = 0 is not recorded")
+	}
+}
+
+// Params has every field under its JSON name, both run lengths included.
+func TestParams(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Steps, cfg.Epochs, cfg.Batch, cfg.LRD = 0, 3, 2_000_000, 2e-4
+	want := map[string]any{
+		"model": "mlp", "dataset": "mnist", "loss": "nonsaturating", "steps": 0, "epochs": 3,
+		"batch": 2_000_000, "latent_dim": 100, "lr_d": 2e-4, "lr_g": 2e-4, "beta1": 0.5, "beta2": 0.999,
+		"real_label": 0.9, "dropout_d": 0.3, "seed": int64(1), "sample_every": 500, "checkpoint_every": 1000, "sample_grid": 8,
+	}
+	got := cfg.Params()
+	if len(got) != len(want) {
+		t.Errorf("Params has %d keys, want %d: %v", len(got), len(want), got)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("Params()[%q] = %#v, want %#v", k, got[k], v)
+		}
 	}
 }

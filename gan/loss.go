@@ -28,15 +28,27 @@ func DiscriminatorLoss(realLogits, fakeLogits *Node, realLabel float64) *Node {
 	return Add(bceWithLogits(realLogits, realLabel), bceWithLogits(fakeLogits, 0))
 }
 
-// GeneratorLoss is G's loss on D's logits for generated images:
+// GeneratorLossFunc resolves a loss name (Config.Loss) once, so that a graph
+// applies it without an error path. The losses of G on D's logits l for
+// generated images:
 //   - "nonsaturating": mean −log D(G(z)) = mean softplus(−l);
 //   - "minimax": mean log(1 − D(G(z))) = −mean softplus(l), the saturating objective.
-func GeneratorLoss(kind string, fakeLogits *Node) (*Node, error) {
+func GeneratorLossFunc(kind string) (func(fakeLogits *Node) *Node, error) {
 	switch kind {
 	case LossNonSaturating:
-		return ReduceAllMean(softplus(Neg(fakeLogits))), nil
+		return func(l *Node) *Node { return ReduceAllMean(softplus(Neg(l))) }, nil
 	case LossMinimax:
-		return Neg(ReduceAllMean(softplus(fakeLogits))), nil
+		return func(l *Node) *Node { return Neg(ReduceAllMean(softplus(l))) }, nil
 	}
 	return nil, fmt.Errorf("unknown loss %q (valid: %v)", kind, Losses())
+}
+
+// GeneratorLoss is G's loss kind (see [GeneratorLossFunc]) on D's logits for
+// generated images.
+func GeneratorLoss(kind string, fakeLogits *Node) (*Node, error) {
+	loss, err := GeneratorLossFunc(kind)
+	if err != nil {
+		return nil, err
+	}
+	return loss(fakeLogits), nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 
 	"github.com/ganbook/ganbook/gan/blocks"
+	"github.com/ganbook/ganbook/internal/fsutil"
 )
 
 // TrainerVersion names the trainer's numerics: it changes whenever the same
@@ -74,7 +75,19 @@ type Options struct {
 	Resume bool
 	// KeepCheckpoints is how many checkpoints to keep (default 3).
 	KeepCheckpoints int
+
+	// adamInGraph builds the in-graph Adam update on any backend: a test
+	// seam, set only by tests, which compare it with the host update.
+	adamInGraph bool
 }
+
+// Errors of NewTrainer about its output directory, for errors.Is.
+var (
+	// ErrCheckpointsExist: a fresh run's output directory already holds checkpoints.
+	ErrCheckpointsExist = errors.New("already holds checkpoints")
+	// ErrNoCheckpoint: a resumed run's output directory holds no checkpoint.
+	ErrNoCheckpoint = errors.New("no checkpoint found")
+)
 
 // Trainer alternates one discriminator step and one generator step.
 type Trainer struct {
@@ -85,6 +98,7 @@ type Trainer struct {
 	source  BatchSource
 	opts    Options
 
+	generatorLoss          func(fakeLogits *Node) *Node
 	dStep, gStep, generate *model.Exec
 	adamD, adamG           *adam
 	realBatch              []float32
@@ -106,11 +120,15 @@ func NewTrainer(backend compute.Backend, cfg Config, source BatchSource, totalSt
 	if err != nil {
 		return nil, err
 	}
+	generatorLoss, err := GeneratorLossFunc(cfg.Loss)
+	if err != nil {
+		return nil, err
+	}
 	if opts.KeepCheckpoints <= 0 {
 		opts.KeepCheckpoints = 3
 	}
 	t := &Trainer{
-		cfg: cfg, arch: arch, backend: backend, source: source, opts: opts, totalSteps: totalSteps,
+		cfg: cfg, arch: arch, generatorLoss: generatorLoss, backend: backend, source: source, opts: opts, totalSteps: totalSteps,
 		store:       model.NewStore(),
 		realBatch:   make([]float32, cfg.Batch*ImageSize*ImageSize),
 		noise:       newLatentNoise(cfg.Seed),
@@ -133,7 +151,7 @@ func NewTrainer(backend compute.Backend, cfg Config, source BatchSource, totalSt
 			return nil, err
 		}
 	} else if opts.Resume {
-		return nil, errors.New("resume needs an output directory (--out) that holds checkpoints")
+		return nil, errors.New("Options.Resume needs Options.OutDir, the directory that holds the checkpoints")
 	}
 	return t, nil
 }
@@ -171,8 +189,8 @@ const dStepOutputs = 3
 
 func (t *Trainer) buildExecs() error {
 	cfg, arch := t.cfg, t.arch
-	t.adamD = newAdam(t.store.Scope(DiscriminatorScope), cfg.LRD, cfg, t.backend)
-	t.adamG = newAdam(t.store.Scope(GeneratorScope), cfg.LRG, cfg, t.backend)
+	t.adamD = newAdam(t.store.Scope(DiscriminatorScope), cfg.LRD, cfg, t.backend, t.opts.adamInGraph)
+	t.adamG = newAdam(t.store.Scope(GeneratorScope), cfg.LRG, cfg, t.backend, t.opts.adamInGraph)
 	var err error
 	// D step: real batch against a detached fake batch from fresh noise.
 	t.dStep, err = model.NewExec(t.backend, t.store, func(s *model.Scope, real, z *Node) []*Node {
@@ -196,10 +214,7 @@ func (t *Trainer) buildExecs() error {
 		fakeLogits := inHalves(arch, z, func(z *Node) *Node {
 			return arch.Discriminator(disc, arch.Generator(gen, z, Training), Frozen)
 		})
-		gLoss, lossErr := GeneratorLoss(cfg.Loss, fakeLogits)
-		if lossErr != nil {
-			panic(lossErr) // unreachable: Validate checked the name.
-		}
+		gLoss := t.generatorLoss(fakeLogits)
 		return append([]*Node{gLoss}, t.adamG.gradientsGraph(gLoss)...)
 	})
 	if err != nil {
@@ -215,7 +230,7 @@ func (t *Trainer) openCheckpoints() error {
 	dir := filepath.Join(t.opts.OutDir, "checkpoints")
 	if !t.opts.Resume {
 		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
-			return fmt.Errorf("%s already holds checkpoints: pass --resume to continue that run, or choose another --out", dir)
+			return fmt.Errorf("%s %w", dir, ErrCheckpointsExist)
 		}
 	}
 	handler, err := checkpoint.Build(t.store).Dir(dir).Keep(t.opts.KeepCheckpoints).Done()
@@ -228,18 +243,18 @@ func (t *Trainer) openCheckpoints() error {
 	}
 	step, ok := intParam(t.store, paramStep)
 	if !ok {
-		return fmt.Errorf("--resume: no checkpoint found in %s", dir)
+		return fmt.Errorf("%w in %s", ErrNoCheckpoint, dir)
 	}
 	epoch, _ := intParam(t.store, paramSourceEpoch)
 	index, _ := intParam(t.store, paramSourceIndex)
 	if err := t.source.Seek(epoch, index); err != nil {
-		return fmt.Errorf("--resume: restoring the data position: %w", err)
+		return fmt.Errorf("resume: restoring the data position: %w", err)
 	}
 	noiseState, _ := t.store.GetParam(model.JoinPath("/", paramNoiseState))
 	if s, ok := noiseState.(string); !ok {
-		return fmt.Errorf("--resume: the checkpoint in %s has no latent noise state (written by an older ganbook?)", dir)
+		return fmt.Errorf("resume: the checkpoint in %s has no latent noise state (written by an older ganbook?)", dir)
 	} else if err := t.noise.restore(s); err != nil {
-		return fmt.Errorf("--resume: restoring the latent noise: %w", err)
+		return fmt.Errorf("resume: restoring the latent noise: %w", err)
 	}
 	t.step = step
 	return nil
@@ -417,7 +432,7 @@ func (t *Trainer) SaveSampleGrid() (string, []byte, error) {
 		return "", nil, err
 	}
 	path := filepath.Join(dir, fmt.Sprintf("step-%06d.png", t.step))
-	if err := writeFileAtomic(path, png); err != nil {
+	if err := fsutil.WriteFileAtomic(path, png, 0o644); err != nil {
 		return "", nil, err
 	}
 	return path, png, nil
@@ -444,32 +459,21 @@ func (t *Trainer) SaveCheckpoint() error {
 	return nil
 }
 
-// writeFileAtomic writes via a temporary file and a rename, so a crash never
-// leaves a half-written file under the final name.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
 // Hooks let the caller observe a run: the CLI draws a progress bar and records the
 // run in the tracker; a notebook plots. Each may be nil.
 type Hooks struct {
 	OnStep   func(StepMetrics)
 	OnSample func(step int, path string, png []byte)
-	// OnSlowStep is called once when a step has run longer than StepTimeout.
+	// OnSlowStep is called once when a step has run longer than
+	// RunOptions.StepWarning, on another goroutine while the step goes on.
 	OnSlowStep func(step int, elapsed time.Duration)
+	// OnStepTimeout is called once when a step has run longer than
+	// RunOptions.StepTimeout, on another goroutine while the step goes on. A
+	// step cannot be interrupted: a step that is hung (the go backend's
+	// worker pool has been seen to deadlock) never returns, and only the
+	// caller can act, e.g. a command ends its process. A step that ends after
+	// all makes Run return ErrStepTimeout.
+	OnStepTimeout func(step int, elapsed time.Duration)
 }
 
 // RunOptions control [Trainer.Run].
@@ -477,9 +481,10 @@ type RunOptions struct {
 	Hooks Hooks
 	// StepWarning is how long one step may take before OnSlowStep is called (default 2 min).
 	StepWarning time.Duration
-	// StepTimeout aborts the run when one step takes longer (default 15 min): the go
-	// backend's worker pool has been seen to deadlock, and a hang must not pass for
-	// slowness.
+	// StepTimeout is how long one step may take before OnStepTimeout is
+	// called and the run ends with ErrStepTimeout (default 15 min): the go
+	// backend's worker pool has been seen to deadlock, and a hang must not
+	// pass for slowness.
 	StepTimeout time.Duration
 }
 
@@ -496,42 +501,31 @@ func (t *Trainer) Run(ctx context.Context, ro RunOptions) (last StepMetrics, err
 	if ro.StepTimeout <= 0 {
 		ro.StepTimeout = 15 * time.Minute
 	}
-	type result struct {
-		m   StepMetrics
-		err error
-	}
-	results := make(chan result, 1)
 	for t.step < t.totalSteps {
 		if ctx.Err() != nil {
 			break
 		}
-		go func() {
-			m, err := t.TrainStep()
-			results <- result{m, err}
-		}()
-		warn := time.NewTimer(ro.StepWarning)
-		abort := time.NewTimer(ro.StepTimeout)
-		var r result
-	wait:
-		for {
-			select {
-			case r = <-results:
-				break wait
-			case <-warn.C:
-				if ro.Hooks.OnSlowStep != nil {
-					ro.Hooks.OnSlowStep(t.step+1, ro.StepWarning)
-				}
-			case <-abort.C:
-				return last, fmt.Errorf("%w: step %d ran for over %s; the go backend's worker pool may be deadlocked (GOMLX_BACKEND=go:parallelism=-1 avoids it)",
-					ErrStepTimeout, t.step+1, ro.StepTimeout)
+		step := t.step + 1
+		warn := watchdog(ro.StepWarning, func() {
+			if ro.Hooks.OnSlowStep != nil {
+				ro.Hooks.OnSlowStep(step, ro.StepWarning)
 			}
+		})
+		abort := watchdog(ro.StepTimeout, func() {
+			if ro.Hooks.OnStepTimeout != nil {
+				ro.Hooks.OnStepTimeout(step, ro.StepTimeout)
+			}
+		})
+		m, err := t.TrainStep()
+		warn.stop()
+		if abort.stop() {
+			return last, fmt.Errorf("%w: step %d ran for over %s; the go backend's worker pool may be deadlocked (GOMLX_BACKEND=go:parallelism=-1 avoids it)",
+				ErrStepTimeout, step, ro.StepTimeout)
 		}
-		warn.Stop()
-		abort.Stop()
-		if r.err != nil {
-			return r.m, r.err
+		if err != nil {
+			return m, err
 		}
-		last = r.m
+		last = m
 		if ro.Hooks.OnStep != nil {
 			ro.Hooks.OnStep(last)
 		}
@@ -555,6 +549,33 @@ func (t *Trainer) Run(ctx context.Context, ro RunOptions) (last StepMetrics, err
 		}
 	}
 	return last, ctx.Err()
+}
+
+// stepWatchdog calls a function once when a step runs too long. It runs
+// on the timer's goroutine only when it fires, and stop waits for it, so
+// that no goroutine outlives the step.
+type stepWatchdog struct {
+	timer *time.Timer
+	done  chan struct{} // closed when the function has returned
+}
+
+func watchdog(after time.Duration, fire func()) *stepWatchdog {
+	w := &stepWatchdog{done: make(chan struct{})}
+	w.timer = time.AfterFunc(after, func() {
+		defer close(w.done)
+		fire()
+	})
+	return w
+}
+
+// stop disarms the watchdog, or waits for its function to return; it
+// reports whether the watchdog fired.
+func (w *stepWatchdog) stop() (fired bool) {
+	if w.timer.Stop() {
+		return false
+	}
+	<-w.done
+	return true
 }
 
 func (t *Trainer) sample(h Hooks) error {

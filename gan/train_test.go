@@ -234,8 +234,8 @@ func TestOutDirWithCheckpointsNeedsResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = NewTrainer(backend, cfg, newSyntheticSource(16, cfg.Batch, 1), 1, Options{OutDir: dir})
-	if err == nil || !strings.Contains(err.Error(), "--resume") {
-		t.Fatalf("second run into the same --out: error %v, want one pointing at --resume", err)
+	if !errors.Is(err, ErrCheckpointsExist) || !strings.Contains(err.Error(), dir) || strings.Contains(err.Error(), "--") {
+		t.Fatalf("second run into the same output directory: error %v, want ErrCheckpointsExist naming %s and no CLI flag", err, dir)
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/ganbook/ganbook/gan"
 	"github.com/ganbook/ganbook/gan/data"
 	"github.com/ganbook/ganbook/gan/quality"
+	"github.com/ganbook/ganbook/gantrack"
 )
 
 func main() {
@@ -63,29 +64,15 @@ func train(args []string) error {
 		return fmt.Errorf("train: --out is required")
 	}
 	cfg.SampleEvery, cfg.CheckpointEvery = 0, 0
-	if err := cfg.Validate(); err != nil {
+	training, err := gantrack.NewTraining(cfg, gantrack.Setup{BackendLog: os.Stderr})
+	if err != nil {
 		return err
 	}
 	arch, err := gan.NewArchitecture(cfg.Model)
 	if err != nil {
 		return err
 	}
-	ds, err := gan.LoadTrainingSet(cfg, "")
-	if err != nil {
-		return err
-	}
-	source, err := gan.NewSamplerSource(ds, cfg)
-	if err != nil {
-		return err
-	}
-	backend, err := gan.NewBackend(os.Stderr)
-	if err != nil {
-		return err
-	}
-	tr, err := gan.NewTrainer(backend, cfg, source, cfg.Steps, gan.Options{})
-	if err != nil {
-		return err
-	}
+	tr, backend := training.Trainer, training.Backend
 	start := time.Now()
 	every := max(1, cfg.Steps/10)
 	for tr.Step() < cfg.Steps {

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Trains the PyTorch reference GAN on real MNIST and writes generated samples.
 
-The architectures are imported from ../shared/bench/torch_gan_bench.py (the ones
-ganbook's mlp and dcgan models reproduce), so the two sides cannot drift apart.
+The architectures are bench/torch_models.py's: ganbook's mlp and dcgan models,
+layer for layer and with the same initialisation (bench/quality's
+TestTorchModelsMatchGanbook checks their parameters against ganbook's).
 The training recipe mirrors ganbook's trainer: per iteration one D step (real
 batch against targets --real-label, a detached fake batch from fresh z against
 0, the two BCE-with-logits means summed) then one G step (fresh z,
@@ -13,12 +14,11 @@ with the last partial batch dropped; pixels in [-1, 1] (dcgan, tanh) or [0, 1]
 averages, as ganbook's Trainer.Generate) and written as raw little-endian
 float32, N x 28 x 28, mapped to [0, 1].
 
-Usage: torch_gan.py --bench-script PATH --mnist-dir DIR --model dcgan --steps N
+Usage: torch_gan.py --mnist-dir DIR --model dcgan --steps N
        --batch 64 --out samples.f32 [--samples 10000] [--real-label 0.9] ...
 """
 import argparse
 import gzip
-import importlib.util
 import os
 import sys
 import time
@@ -26,6 +26,9 @@ import time
 import numpy as np
 import torch
 import torch.nn as nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import torch_models  # noqa: E402
 
 
 def load_idx_images(path):
@@ -39,9 +42,8 @@ def load_idx_images(path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bench-script", required=True, help="path of torch_gan_bench.py (the architectures)")
     ap.add_argument("--mnist-dir", required=True, help="directory with train-images-idx3-ubyte(.gz)")
-    ap.add_argument("--model", choices=["dcgan", "mlp"], default="dcgan")
+    ap.add_argument("--model", choices=sorted(torch_models.ARCHS), default="dcgan")
     ap.add_argument("--steps", type=int, required=True)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr-d", type=float, default=2e-4)
@@ -55,11 +57,10 @@ def main():
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
 
-    spec = importlib.util.spec_from_file_location("torch_gan_bench", a.bench_script)
-    arch = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(arch)
     if a.threads > 0:
         torch.set_num_threads(a.threads)
+    print(f"torch {torch.__version__}  num_threads={torch.get_num_threads()}  "
+          f"openblas {torch_models.openblas_corename()}", flush=True)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
 
@@ -67,20 +68,9 @@ def main():
     if not os.path.exists(path):
         path = path[:-3]
     images = torch.from_numpy(load_idx_images(path).astype(np.float32) / 255.0)
-    if a.model == "dcgan":
-        G, D = arch.DCGen(), arch.dc_disc()
-        images = (images * 2 - 1).view(-1, 1, 28, 28)
-        low, high = -1.0, 1.0
-    else:
-        G, D = arch.mlp_gen(), arch.mlp_disc()
-        low, high = 0.0, 1.0
-        # ganbook's MLP uses He-normal weights and zero biases (gan.NewArchitecture:
-        # PyTorch's default init made the recipe collapse); the same here.
-        for m in list(G.modules()) + list(D.modules()):
-            if isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, 0.0, (2.0 / m.in_features) ** 0.5)
-                nn.init.zeros_(m.bias)
-    zdim = arch.ZDIM
+    G, D, low, high, shape = torch_models.build(a.model)
+    images = (images * (high - low) + low).view(-1, *shape)
+    zdim = torch_models.ZDIM
 
     crit = nn.BCEWithLogitsLoss()
     optD = torch.optim.Adam(D.parameters(), lr=a.lr_d, betas=(a.beta1, a.beta2), eps=1e-8)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ganbook/ganbook/gan"
+	"github.com/ganbook/ganbook/gantrack"
 )
 
 // BenchmarkLoggingOverhead times MLP-GAN training steps without and with the
@@ -30,25 +31,22 @@ func BenchmarkLoggingOverhead(b *testing.B) {
 			name = "logged"
 		}
 		b.Run(name, func(b *testing.B) {
-			source, err := gan.NewSamplerSource(ds, cfg)
+			training, err := gantrack.NewTraining(cfg, gantrack.Setup{Data: ds, Backend: backend})
 			if err != nil {
 				b.Fatal(err)
 			}
-			trainer, err := gan.NewTrainer(backend, cfg, source, b.N+3, gan.Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			var rec *recorder
+			trainer := training.Trainer
+			var rec *gantrack.Recording
 			if logged {
 				store, err := openStore(filepath.Join(b.TempDir(), "bench.db"))
 				if err != nil {
 					b.Fatal(err)
 				}
 				defer store.Close()
-				if rec, err = startRecording(context.Background(), store, cfg, ds, "bench", recordSpec{}); err != nil {
+				if rec, err = gantrack.Start(context.Background(), store, training, gantrack.RunSpec{}); err != nil {
 					b.Fatal(err)
 				}
-				defer rec.end(nil)
+				defer rec.End(nil)
 			}
 			for range 3 {
 				if _, err := trainer.TrainStep(); err != nil {
@@ -64,11 +62,12 @@ func BenchmarkLoggingOverhead(b *testing.B) {
 				}
 				if rec != nil {
 					start := time.Now()
-					if err := rec.step(m); err != nil {
-						b.Fatal(err)
-					}
+					rec.Step(m)
 					inHook += time.Since(start)
 				}
+			}
+			if rec != nil && rec.Err() != nil {
+				b.Fatal(rec.Err())
 			}
 			b.ReportMetric(float64(inHook.Nanoseconds())/float64(b.N), "hook-ns/op")
 		})

@@ -14,6 +14,7 @@ import (
 	"github.com/ganbook/ganbook/gan"
 	"github.com/ganbook/ganbook/gan/data"
 	"github.com/ganbook/ganbook/gan/quality"
+	"github.com/ganbook/ganbook/gantrack"
 	"github.com/ganbook/ganbook/tracker"
 )
 
@@ -153,9 +154,9 @@ the mean classifier confidence. The results are stored as the run's metrics.`,
 			if err != nil {
 				return fmt.Errorf("run %s: reading its recorded config: %w", run.ID[:8], err)
 			}
-			outDir := run.Tags["out_dir"]
+			outDir := run.Tags[gantrack.TagOutDir]
 			if outDir == "" {
-				return fmt.Errorf("run %s has no out_dir tag: its checkpoints cannot be found", run.ID[:8])
+				return fmt.Errorf("run %s has no %s tag: its checkpoints cannot be found", run.ID[:8], gantrack.TagOutDir)
 			}
 			backend, err := gan.NewBackend(cmd.ErrOrStderr())
 			if err != nil {

@@ -1,17 +1,12 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/ganbook/ganbook/gan"
-	"github.com/ganbook/ganbook/gan/data"
 	"github.com/ganbook/ganbook/tracker"
 	_ "github.com/ganbook/ganbook/tracker/sqlite" // registers the SQLite backend
 )
@@ -52,84 +47,6 @@ func parseTags(flagName string, kvs []string) (map[string]string, error) {
 		tags[strings.TrimSpace(k)] = v
 	}
 	return tags, nil
-}
-
-// recorder writes one training run into the tracker. Logging only buffers;
-// the tracker writes in batches off the training goroutine.
-type recorder struct {
-	run *tracker.Run
-}
-
-type recordSpec struct {
-	experiment, name string
-	tags             map[string]string
-	parentID         string // the run a --resume continues
-	reproducedFrom   string // the run `ganbook reproduce` re-runs
-}
-
-func startRecording(ctx context.Context, store *tracker.Store, cfg gan.Config, ds *data.Dataset, backend string, spec recordSpec) (*recorder, error) {
-	params := cfg.Params()
-	rec, err := reproRecord(ctx, cfg, ds, backend)
-	if err != nil {
-		return nil, err
-	}
-	opts := []tracker.RunOption{tracker.WithRecord(rec), tracker.WithTags(spec.tags)}
-	if spec.parentID != "" {
-		opts = append(opts, tracker.WithParent(spec.parentID))
-	}
-	if spec.reproducedFrom != "" {
-		opts = append(opts, tracker.WithReproducedFrom(spec.reproducedFrom))
-	}
-	experiment := spec.experiment
-	if experiment == "" {
-		experiment = cfg.Dataset + "-" + cfg.Model
-	}
-	run, err := store.StartRun(ctx, experiment, spec.name, params, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("recording the run: %w", err)
-	}
-	return &recorder{run: run}, nil
-}
-
-// reproRecord gathers what is needed to reproduce the run.
-func reproRecord(ctx context.Context, cfg gan.Config, ds *data.Dataset, backend string) (tracker.ReproRecord, error) {
-	rec, err := tracker.CollectEnvironment(ctx, "")
-	if err != nil {
-		return rec, err
-	}
-	rec.Backend = backend
-	rec.Seed = cfg.Seed
-	if rec.Config, err = json.Marshal(cfg); err != nil {
-		return rec, err
-	}
-	for _, f := range ds.Files {
-		rec.Datasets = append(rec.Datasets, tracker.FileHash{Path: f.Path, SHA256: f.SHA256})
-	}
-	return rec, nil
-}
-
-func (r *recorder) step(m gan.StepMetrics) error {
-	return r.run.LogMetrics(int64(m.Step), map[string]float64{
-		"d_loss": m.DLoss, "g_loss": m.GLoss, "d_real": m.DReal, "d_fake": m.DFake, "images_per_sec": m.ImagesPerSec,
-	})
-}
-
-func (r *recorder) sample(step int, png []byte) error {
-	return r.run.LogImage("samples", int64(step), png)
-}
-
-// end stores the final status: FINISHED, KILLED after an interrupt, FAILED otherwise.
-func (r *recorder) end(runErr error) error {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	switch {
-	case runErr == nil:
-		return r.run.Finish(ctx)
-	case errors.Is(runErr, context.Canceled):
-		return r.run.Kill(ctx)
-	default:
-		return r.run.Fail(ctx, runErr)
-	}
 }
 
 // runIDFile is where an output directory remembers its tracker run, so that

@@ -11,11 +11,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ganbook/ganbook/gan"
+	"github.com/ganbook/ganbook/gantrack"
 	"github.com/ganbook/ganbook/tracker"
 )
 
 // reproducedMetrics are the series `ganbook reproduce` compares.
-var reproducedMetrics = []string{"d_loss", "g_loss", "d_real", "d_fake"}
+var reproducedMetrics = []string{gantrack.DLoss, gantrack.GLoss, gantrack.DReal, gantrack.DFake}
 
 func newReproduceCommand() *cobra.Command {
 	var out, dataDir string

@@ -19,7 +19,11 @@ import (
 
 	"github.com/ganbook/ganbook/gan"
 	"github.com/ganbook/ganbook/gan/quality"
+	"github.com/ganbook/ganbook/gantrack"
 )
+
+// exitProcess ends the process when a training step hangs.
+var exitProcess = os.Exit
 
 type trainFlags struct {
 	cfg     gan.Config
@@ -96,7 +100,7 @@ OUT/samples every --sample-every steps, checkpoints to OUT/checkpoints every
 func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res trainResult, err error) {
 	cfg := f.cfg
 	if err := cfg.Validate(); err != nil {
-		return res, err
+		return res, inFlagTerms(err)
 	}
 	tags, err := parseTags("--tag", f.tags)
 	if err != nil {
@@ -113,76 +117,56 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 			return res, fmt.Errorf("--data-dir %s: not a readable directory", f.dataDir)
 		}
 	}
-	ds, err := gan.LoadTrainingSet(cfg, f.dataDir)
+	training, err := gantrack.NewTraining(cfg, gantrack.Setup{
+		DataDir: f.dataDir, BackendLog: stderr, Options: gan.Options{OutDir: f.out, Resume: f.resume},
+	})
 	if err != nil {
-		return res, err
+		return res, inFlagTerms(err)
 	}
-	source, err := gan.NewSamplerSource(ds, cfg)
-	if err != nil {
-		return res, err
-	}
-	backend, err := gan.NewBackend(stderr)
-	if err != nil {
-		return res, err
-	}
-	total := cfg.TotalSteps(ds.N)
-	trainer, err := gan.NewTrainer(backend, cfg, source, total, gan.Options{OutDir: f.out, Resume: f.resume})
-	if err != nil {
-		return res, err
-	}
+	ds, backend, trainer, total := training.Data, training.Backend, training.Trainer, training.TotalSteps
 
 	store, err := openStore(f.db)
 	if err != nil {
 		return res, err
 	}
 	defer store.Close()
-	spec := recordSpec{experiment: f.experiment, name: f.name, tags: tags, reproducedFrom: f.reproducedFrom}
-	if abs, err := filepath.Abs(f.out); err == nil && spec.tags["out_dir"] == "" {
-		spec.tags["out_dir"] = abs // where `ganbook eval` finds the checkpoints
-	}
-	// Runs of the same config by trainers with other numerics do not compare bitwise.
-	spec.tags["trainer_version"] = gan.TrainerVersion
+	spec := gantrack.RunSpec{Experiment: f.experiment, Name: f.name, Tags: tags, OutDir: f.out, ReproducedFrom: f.reproducedFrom}
 	if f.resume {
 		if prev, err := os.ReadFile(runIDFile(f.out)); err == nil {
-			spec.parentID = strings.TrimSpace(string(prev))
-			if spec.tags["resumed_from"] == "" {
-				spec.tags["resumed_from"] = spec.parentID
-			}
+			spec.ParentID = strings.TrimSpace(string(prev))
 		}
 	}
-	rec, err := startRecording(ctx, store, cfg, ds, gan.BackendDescription(backend), spec)
+	rec, err := gantrack.Start(ctx, store, training, spec)
 	if err != nil {
 		return res, err
 	}
-	res.runID = rec.run.ID()
+	res.runID = rec.Run().ID()
 	if err := os.MkdirAll(f.out, 0o755); err != nil {
-		return res, errors.Join(err, rec.end(err))
+		return res, rec.End(err)
 	}
 	if err := os.WriteFile(runIDFile(f.out), []byte(res.runID+"\n"), 0o644); err != nil {
-		return res, errors.Join(err, rec.end(err))
+		return res, rec.End(err)
 	}
 	fmt.Fprintf(stderr, "ganbook: run %s (%s) in %s: training %s on %s (%d images), %s loss, %d steps of batch %d, backend %s, output %s\n",
-		res.runID[:8], rec.run.Name(), f.db, cfg.Model, cfg.Dataset, ds.N, cfg.Loss, total, cfg.Batch, backend.Name(), f.out)
+		res.runID[:8], rec.Run().Name(), f.db, cfg.Model, cfg.Dataset, ds.N, cfg.Loss, total, cfg.Batch, backend.Name(), f.out)
 
 	progress := newProgress(stderr, trainer.Step(), total, f.progressEvery)
-	var logErr error // the first tracker error; training goes on, the run ends FAILED
+	var evalErr error // the first evaluation error; training goes on, the run ends FAILED
 	var evaluator *generatorEvaluator
 	if f.evalEvery > 0 {
 		if evaluator, err = newGeneratorEvaluator(backend, cfg, f.dataDir, f.evalSamples); err != nil {
-			return res, errors.Join(err, rec.end(err))
+			return res, rec.End(err)
 		}
 	}
 	evaluate := func(step int) {
 		report, err := evaluator.evaluate(trainer.Generate)
-		if err == nil {
-			err = rec.run.LogMetrics(int64(step), reportMetrics(report))
-		}
 		if err != nil {
-			if logErr == nil {
-				logErr = fmt.Errorf("evaluating at step %d: %w", step, err)
+			if evalErr == nil {
+				evalErr = fmt.Errorf("evaluating at step %d: %w", step, err)
 			}
 			return
 		}
+		rec.Metrics(step, reportMetrics(report))
 		progress.note(func(w io.Writer) { printReport(w, step, report) })
 	}
 
@@ -191,9 +175,7 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 	start := time.Now()
 	last, err := trainer.Run(ctx, gan.RunOptions{Hooks: gan.Hooks{
 		OnStep: func(m gan.StepMetrics) {
-			if e := rec.step(m); e != nil && logErr == nil {
-				logErr = e
-			}
+			rec.Step(m)
 			progress.step(m)
 			if evaluator != nil && (m.Step%f.evalEvery == 0 || m.Step == total) {
 				evaluate(m.Step)
@@ -201,9 +183,7 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 		},
 		OnSample: func(step int, path string, png []byte) {
 			res.samplePath = path
-			if e := rec.sample(step, png); e != nil && logErr == nil {
-				logErr = e
-			}
+			rec.Sample(step, png)
 		},
 		OnSlowStep: func(step int, elapsed time.Duration) {
 			stacks := filepath.Join(f.out, fmt.Sprintf("slow-step-%d-goroutines.txt", step))
@@ -215,15 +195,21 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 				"(GOMLX_BACKEND=go:parallelism=-1 avoids it); goroutine stacks in %s; the run is aborted after 15 minutes\n",
 				step, elapsed, stacks)
 		},
+		OnStepTimeout: func(step int, limit time.Duration) {
+			// The step cannot be interrupted: record the failure and end the process.
+			err := fmt.Errorf("%w: step %d has run for over %s; the go backend may be deadlocked", gan.ErrStepTimeout, step, limit)
+			fmt.Fprintf(stderr, "\nganbook: %v; run %s marked FAILED\n", err, res.runID[:8])
+			_ = rec.End(err)
+			_ = store.Close()
+			exitProcess(1)
+		},
 	}})
 	progress.finish()
 	res.last = last
-	if err == nil && logErr != nil {
-		err = fmt.Errorf("recording the run in %s: %w", f.db, logErr)
+	if err == nil && evalErr != nil {
+		err = evalErr
 	}
-	if endErr := rec.end(err); endErr != nil {
-		err = errors.Join(err, fmt.Errorf("recording the run's end: %w", endErr))
-	}
+	err = rec.End(err)
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stdout, "interrupted at step %d/%d; checkpoint saved in %s (continue with --resume --out %s); run %s marked KILLED\n",
 			trainer.Step(), total, f.out, f.out, res.runID[:8])

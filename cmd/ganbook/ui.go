@@ -10,13 +10,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ganbook/ganbook/gantrack"
 	"github.com/ganbook/ganbook/tracker"
 	"github.com/ganbook/ganbook/tracker/web"
 )
 
 // ganMetrics are the metrics `ganbook train` logs, in the order the web
 // pages show them; other metrics (quality metrics) follow by name.
-var ganMetrics = []string{"d_loss", "g_loss", "d_real", "d_fake", "images_per_sec"}
+var ganMetrics = gantrack.StepMetricKeys
 
 // newUICommand returns `ganbook ui`, which serves the tracker's runs as web
 // pages until interrupted.

@@ -82,6 +82,7 @@ type Options struct {
 type FileInfo struct {
 	Path   string // where it was read from (a local path, also after a download)
 	SHA256 string // hex SHA-256 of the decompressed IDX bytes (equal to the constant it was checked against)
+	Size   int64  // bytes of the decompressed IDX data, the bytes SHA256 hashes
 	Gzip   bool   // whether the file was gzip-compressed
 }
 

@@ -118,7 +118,7 @@ func parseIDX(r io.Reader, name string, spec fileSpec) (*idxFile, error) {
 		}
 		return nil, &FileError{Path: name, Err: ErrChecksum, Detail: detail}
 	}
-	return &idxFile{payload: buf, info: FileInfo{Path: name, SHA256: hexSum, Gzip: isGzip}}, nil
+	return &idxFile{payload: buf, info: FileInfo{Path: name, SHA256: hexSum, Size: int64(len(buf)), Gzip: isGzip}}, nil
 }
 
 func product(dims []int) int {

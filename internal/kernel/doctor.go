@@ -8,6 +8,7 @@ import (
 	"go/version"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -405,7 +406,7 @@ func (c *checkup) backend() Finding {
 		plugins = c.d.XLAPlugins()
 	}
 	var found []string
-	for _, name := range sortedKeys(plugins) {
+	for _, name := range slices.Sorted(maps.Keys(plugins)) {
 		found = append(found, name+" ("+plugins[name]+")")
 	}
 	pluginText := "no XLA PJRT plugin found in " + xlaSearchDescription()
@@ -517,15 +518,6 @@ func sameDir(a, b string) bool {
 		return filepath.Clean(a) == filepath.Clean(b)
 	}
 	return ra == rb
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func firstLine(s string) string {

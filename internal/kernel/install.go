@@ -13,6 +13,8 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+
+	"github.com/ganbook/ganbook/internal/fsutil"
 )
 
 // Config says what Install writes where.
@@ -163,7 +165,7 @@ func copyLogo(ctx context.Context, goBin, specDir string) {
 	if err != nil {
 		return
 	}
-	_ = writeFileAtomic(filepath.Join(specDir, "logo-svg.svg"), logo, 0o644)
+	_ = fsutil.WriteFileAtomic(filepath.Join(specDir, "logo-svg.svg"), logo, 0o644)
 }
 
 // ToolVersion reads which version of tool the binary at path was built from, from the

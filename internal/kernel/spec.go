@@ -6,11 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/ganbook/ganbook/internal/fsutil"
 )
 
 // Pinned versions. GoNB must match the github.com/janpfeifer/gonb version in the
@@ -164,26 +165,7 @@ func writeSpec(dir string, s *Spec) error {
 	if err := enc.Encode(s); err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, "kernel.json"), buf.Bytes(), 0o644)
-}
-
-func writeFileAtomic(path string, data []byte, perm fs.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), perm); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return fsutil.WriteFileAtomic(filepath.Join(dir, "kernel.json"), buf.Bytes(), 0o644)
 }
 
 // DefaultDataDir is the Jupyter data directory a user's kernels go in, found as

@@ -36,16 +36,8 @@ func formatTime(t time.Time) string {
 	return t.Local().Format(timeLayout)
 }
 
-// formatDuration rounds to the second, or to the millisecond under one.
-func formatDuration(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	if d < time.Second {
-		return d.Round(time.Millisecond).String()
-	}
-	return d.Round(time.Second).String()
-}
+// formatDuration writes a duration as the CLI does (tracker.FormatDuration).
+var formatDuration = tracker.FormatDuration
 
 var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 

@@ -92,9 +92,6 @@ func (c Config) validate() error {
 	if err := c.Ring.Validate(); err != nil {
 		return err
 	}
-	if c.Loss != gan.LossNonSaturating && c.Loss != gan.LossMinimax {
-		return fmt.Errorf("ringgan: unknown loss %q (valid: %v)", c.Loss, gan.Losses())
-	}
 	if c.Steps < 0 || c.Batch < 1 || c.NoiseDim < 1 || c.Hidden < 1 || c.Samples < 1 || c.Grid < 0 || c.SnapshotEvery < 0 {
 		return fmt.Errorf("ringgan: invalid sizes in %+v", c)
 	}
@@ -110,6 +107,10 @@ func (c Config) validate() error {
 func Train(backend compute.Backend, cfg Config, onSnapshot func(Snapshot)) ([]Snapshot, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
+	}
+	generatorLoss, err := gan.GeneratorLossFunc(cfg.Loss)
+	if err != nil {
+		return nil, fmt.Errorf("ringgan: %w", err)
 	}
 	store := model.NewStore()
 	store.SetParam(model.ParamInitialSeed, cfg.Seed)
@@ -136,10 +137,7 @@ func Train(backend compute.Backend, cfg Config, onSnapshot func(Snapshot)) ([]Sn
 		st := s.Store()
 		gen := st.Scope(gan.GeneratorScope)
 		logits := Discriminator(st.Scope(gan.DiscriminatorScope), Generator(gen, st.RandomNormal(g, noise), cfg.Hidden), cfg.Hidden)
-		loss, lossErr := gan.GeneratorLoss(cfg.Loss, logits)
-		if lossErr != nil {
-			panic(lossErr) // unreachable: validate checked the name
-		}
+		loss := generatorLoss(logits)
 		optG.UpdateGraph(gen, g, loss)
 		return loss
 	})

@@ -1,13 +1,11 @@
 package tracked
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"os"
 	"path/filepath"
 
 	"github.com/ganbook/ganbook/gan"
+	"github.com/ganbook/ganbook/gantrack"
 )
 
 // NotebookConfig is the MNIST run of notebook 06, the baseline of notebook 07: gan's default
@@ -41,15 +39,11 @@ func (v Variant) Config() gan.Config {
 	return cfg
 }
 
-// ConfigTag identifies a configuration trained by this version of the trainer: the first 12 hex
-// digits of the SHA-256 of gan.TrainerVersion and the configuration's JSON. Train tags every run
-// with it (tag "config"), so that a notebook finds an earlier run of exactly the configuration it
-// wants with the filter tags.config = '…', and never one that older code trained differently.
-func ConfigTag(cfg gan.Config) string {
-	b, _ := json.Marshal(cfg) // a Config always marshals
-	sum := sha256.Sum256(append([]byte(gan.TrainerVersion+"\n"), b...))
-	return hex.EncodeToString(sum[:6])
-}
+// ConfigTag identifies a configuration trained by this version of the trainer (gantrack.ConfigHash:
+// a hash of gan.TrainerVersion and the configuration's JSON). Every recorded run has it as tag
+// "config", so that a notebook finds an earlier run of exactly the configuration it wants with the
+// filter tags.config = '…', and never one that older code trained differently.
+func ConfigTag(cfg gan.Config) string { return gantrack.ConfigHash(cfg) }
 
 // DBPath is the tracker database that notebooks 06 and 07 share: ganbook-notebooks.db in the
 // system's temporary directory ($TMPDIR), so that it is never committed.

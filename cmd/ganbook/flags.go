@@ -1,0 +1,57 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/ganbook/ganbook/gan"
+)
+
+// configFlag is the `ganbook train` flag that sets the gan.Config field with
+// the JSON name field: lr_d → --lr-d.
+func configFlag(field string) string { return "--" + strings.ReplaceAll(field, "_", "-") }
+
+// configFieldWords matches a quoted string (a value, left as it is) or the
+// JSON name of a gan.Config field as a whole word, the longest first.
+var configFieldWords = func() *regexp.Regexp {
+	var names []string
+	for name := range gan.DefaultConfig().Params() {
+		names = append(names, regexp.QuoteMeta(name))
+	}
+	slices.SortFunc(names, func(a, b string) int { return len(b) - len(a) })
+	return regexp.MustCompile(`"(?:[^"\\]|\\.)*"|\b(?:` + strings.Join(names, "|") + `)\b`)
+}()
+
+// inFlagTerms rewrites gan's errors in the CLI's words: a config field
+// (gan.FieldError, also inside errors.Join) becomes its flag, and the
+// trainer's output-directory errors say which flags help.
+func inFlagTerms(err error) error {
+	switch e := err.(type) {
+	case nil:
+		return nil
+	case *gan.FieldError:
+		reason := configFieldWords.ReplaceAllStringFunc(e.Reason, func(word string) string {
+			if strings.HasPrefix(word, `"`) {
+				return word
+			}
+			return configFlag(word)
+		})
+		return fmt.Errorf("invalid %s: %s", configFlag(e.Field), reason)
+	case interface{ Unwrap() []error }:
+		var errs []error
+		for _, x := range e.Unwrap() {
+			errs = append(errs, inFlagTerms(x))
+		}
+		return errors.Join(errs...)
+	}
+	switch {
+	case errors.Is(err, gan.ErrCheckpointsExist):
+		return fmt.Errorf("%w: pass --resume to continue that run, or choose another --out", err)
+	case errors.Is(err, gan.ErrNoCheckpoint):
+		return fmt.Errorf("--resume: %w", err)
+	}
+	return err
+}
