@@ -377,4 +377,3 @@ func (s *Syncer) experimentID(ctx context.Context, name string) (string, error) 
 	s.experiments[name] = exp.ID
 	return exp.ID, nil
 }
-
