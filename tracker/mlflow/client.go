@@ -261,7 +261,7 @@ func (c *Client) CreateRun(ctx context.Context, experimentID, name string, start
 		"experiment_id": experimentID,
 		"run_name":      name,
 		"start_time":    start.UnixMilli(),
-		"tags":          tags,
+		"tags":          append([]Tag{}, tags...),
 	}, &out)
 	return out.Run, err
 }
@@ -308,7 +308,9 @@ func (c *Client) LogBatch(ctx context.Context, runID string, metrics []Metric, p
 		np := min(len(params), MaxParamsTagsPerBatch)
 		nt := min(len(tags), MaxParamsTagsPerBatch)
 		nm := min(len(metrics), MaxMetricsPerBatch, MaxEntitiesPerBatch-np-nt)
-		req := map[string]any{"run_id": runID, "params": params[:np], "tags": tags[:nt], "metrics": metrics[:nm]}
+		// MLflow fails on a null list (HTTP 500): empty lists are sent as [].
+		req := map[string]any{"run_id": runID, "params": append([]Param{}, params[:np]...),
+			"tags": append([]Tag{}, tags[:nt]...), "metrics": append([]Metric{}, metrics[:nm]...)}
 		if err := c.do(ctx, http.MethodPost, "/api/2.0/mlflow/runs/log-batch", nil, req, nil); err != nil {
 			return err
 		}
