@@ -572,3 +572,78 @@ func TestSyncToMLflow(t *testing.T) {
 		}
 	})
 }
+
+func TestSyncBetweenStores(t *testing.T) {
+	ctx := context.Background()
+	f := newMLflowFixture(t) // the same runs: FINISHED, FAILED and RUNNING
+	dst := filepath.Join(t.TempDir(), "team.db")
+
+	r := syncCLI(t, "--from", f.db, "--to", dst)
+	if r.exitCode != 0 {
+		t.Fatalf("sync: exit %d\n%s%s", r.exitCode, r.stdout, r.stderr)
+	}
+	tests := []struct {
+		id, want string
+	}{
+		{f.finished, "copied (3 params, 1 tags, 2505 points, 3 images)"},
+		{f.failed, "copied (1 params, 0 tags, 1 points, 0 images)"},
+		{f.live.ID(), "skipped, still RUNNING"},
+	}
+	for _, tt := range tests {
+		if !strings.Contains(r.stdout, short(tt.id)+" ") || !strings.Contains(r.stdout, tt.want) {
+			t.Errorf("sync output lacks %q for %s:\n%s", tt.want, short(tt.id), r.stdout)
+		}
+	}
+	copied := listRuns(t, dst)
+	if len(copied) != 2 {
+		t.Fatalf("destination holds %d runs, want 2: %+v", len(copied), copied)
+	}
+	out, err := tracker.Open(dst, tracker.ReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	for _, id := range []string{f.finished, f.failed} {
+		want, _ := f.store.Run(ctx, id)
+		got, err := out.Run(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Heartbeat, got.Heartbeat = time.Time{}, time.Time{}
+		if g, w := asJSON(t, got), asJSON(t, want); g != w {
+			t.Errorf("copy of %s:\n got %.2000s\nwant %.2000s", id, g, w)
+		}
+		for key := range want.Metrics {
+			wp, _ := f.store.Metric(ctx, id, key)
+			gp, _ := out.Metric(ctx, id, key)
+			if asJSON(t, gp) != asJSON(t, wp) { // JSON keeps NaN and ±Inf apart
+				t.Errorf("copy of %s: metric %s differs", id, key)
+			}
+		}
+	}
+
+	r = syncCLI(t, "--from", f.db, "--to", dst)
+	if r.exitCode != 0 || strings.Count(r.stdout, "already there") != 2 || strings.Contains(r.stdout, "copied") {
+		t.Errorf("second sync: exit %d, want both runs already there and nothing copied:\n%s%s", r.exitCode, r.stdout, r.stderr)
+	}
+	if err := f.live.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r = syncCLI(t, "--from", f.db, "--to", dst)
+	if r.exitCode != 0 || !strings.Contains(r.stdout, short(f.live.ID())+" live: copied") {
+		t.Errorf("sync after the live run ended: exit %d, want it copied:\n%s%s", r.exitCode, r.stdout, r.stderr)
+	}
+	r = syncCLI(t, "--from", f.db, "--to", dst, "--experiment", "x")
+	if r.exitCode == 0 || !strings.Contains(r.stderr, "--experiment applies to an MLflow destination only") {
+		t.Errorf("--experiment between stores: exit %d\n%s", r.exitCode, r.stderr)
+	}
+}
+
+func asJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
