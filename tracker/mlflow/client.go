@@ -307,7 +307,10 @@ func (c *Client) LogBatch(ctx context.Context, runID string, metrics []Metric, p
 	for len(params) > 0 || len(tags) > 0 || len(metrics) > 0 {
 		np := min(len(params), MaxParamsTagsPerBatch)
 		nt := min(len(tags), MaxParamsTagsPerBatch)
-		nm := min(len(metrics), MaxMetricsPerBatch, MaxEntitiesPerBatch-np-nt)
+		nm := 0
+		if np == len(params) && nt == len(tags) {
+			nm = min(len(metrics), MaxMetricsPerBatch, MaxEntitiesPerBatch-np-nt)
+		}
 		// MLflow fails on a null list (HTTP 500): empty lists are sent as [].
 		req := map[string]any{"run_id": runID, "params": append([]Param{}, params[:np]...),
 			"tags": append([]Tag{}, tags[:nt]...), "metrics": append([]Metric{}, metrics[:nm]...)}
