@@ -37,6 +37,17 @@ type Syncer struct {
 	Experiment string
 
 	experiments map[string]string // name → MLflow experiment id
+	// series remembers, per MLflow run and metric, the points MLflow holds,
+	// so that a Syncer called again on a live run (--watch) reads only the
+	// run's new points instead of both whole series.
+	series map[seriesKey]*seriesState
+}
+
+type seriesKey struct{ runID, key string }
+
+type seriesState struct {
+	seen     map[pointID]bool
+	lastStep int64
 }
 
 // Result says what a sync of one run did.
@@ -150,35 +161,11 @@ func (s *Syncer) copyData(ctx context.Context, store *tracker.Store, info tracke
 	res.Params, res.Tags = len(params), len(tags)
 
 	for _, key := range sortedKeys(info.Metrics) {
-		points, err := store.Metric(ctx, info.ID, key)
+		n, err := s.copySeries(ctx, store, info, runID, key, res.Created)
+		res.Points += n
 		if err != nil {
 			return err
 		}
-		mkey := Key(key)
-		seen := map[pointID]bool{}
-		if !res.Created {
-			old, err := s.Client.MetricHistory(ctx, runID, mkey)
-			if err != nil {
-				return err
-			}
-			for _, m := range old {
-				seen[idOf(m)] = true
-			}
-		}
-		var send []Metric
-		for _, p := range points {
-			m := Metric{Key: mkey, Value: Float(p.Value), Timestamp: p.Time.UnixMilli(), Step: p.Step}
-			id := idOf(m)
-			if seen[id] {
-				continue // MLflow keeps one of identical points
-			}
-			seen[id] = true
-			send = append(send, m)
-		}
-		if err := s.Client.LogBatch(ctx, runID, send, nil, nil); err != nil {
-			return err
-		}
-		res.Points += len(send)
 	}
 
 	if err := s.copyArtifacts(ctx, store, info, run, res); err != nil {
@@ -243,6 +230,63 @@ func (s *Syncer) copyArtifacts(ctx context.Context, store *tracker.Store, info t
 		}
 	}
 	return nil
+}
+
+// copySeries sends MLflow the points of one metric it does not hold yet
+// and returns how many it sent.
+func (s *Syncer) copySeries(ctx context.Context, store *tracker.Store, info tracker.RunInfo, runID, key string, created bool) (int, error) {
+	mkey := Key(key)
+	sk := seriesKey{runID, mkey}
+	st := s.series[sk]
+	var points []tracker.MetricPoint
+	var err error
+	if st != nil && info.Status == tracker.StatusRunning && st.lastStep > math.MinInt64 {
+		// A live run appends at its last step or after; points it logs at
+		// an earlier step wait for the sync after its end, which reads all.
+		points, err = store.MetricSince(ctx, info.ID, key, st.lastStep-1)
+	} else {
+		points, err = store.Metric(ctx, info.ID, key)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if st == nil {
+		st = &seriesState{seen: map[pointID]bool{}, lastStep: math.MinInt64}
+		if !created {
+			old, err := s.Client.MetricHistory(ctx, runID, mkey)
+			if err != nil {
+				return 0, err
+			}
+			for _, m := range old {
+				st.seen[idOf(m)] = true
+			}
+		}
+	}
+	var send []Metric
+	fresh := map[pointID]bool{}
+	for _, p := range points {
+		m := Metric{Key: mkey, Value: Float(p.Value), Timestamp: p.Time.UnixMilli(), Step: p.Step}
+		id := idOf(m)
+		if st.seen[id] || fresh[id] {
+			continue // MLflow keeps one of identical points
+		}
+		fresh[id] = true
+		send = append(send, m)
+	}
+	if err := s.Client.LogBatch(ctx, runID, send, nil, nil); err != nil {
+		return 0, err
+	}
+	for id := range fresh {
+		st.seen[id] = true
+	}
+	for _, p := range points {
+		st.lastStep = max(st.lastStep, p.Step)
+	}
+	if s.series == nil {
+		s.series = map[seriesKey]*seriesState{}
+	}
+	s.series[sk] = st
+	return len(send), nil
 }
 
 // ImagePath is the artifact path of a run's image of key at step.
