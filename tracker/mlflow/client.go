@@ -404,7 +404,13 @@ func (c *Client) UploadArtifact(ctx context.Context, artifactURI, path string, d
 	}
 	root := strings.Trim(u.Path, "/")
 	p := "/api/2.0/mlflow-artifacts/artifacts/" + escapePath(root+"/"+path)
-	return c.send(ctx, http.MethodPut, p, nil, bytes.NewReader(data), "application/octet-stream", nil)
+	target := c
+	if u.Host != "" && u.Host != c.base.Host {
+		// mlflow-artifacts://HOST:PORT/… names a separate artifact server,
+		// reached with the tracking server's scheme, as MLflow's client does.
+		target = &Client{base: &url.URL{Scheme: c.base.Scheme, Host: u.Host}, http: c.http}
+	}
+	return target.send(ctx, http.MethodPut, p, nil, bytes.NewReader(data), "application/octet-stream", nil)
 }
 
 func escapePath(p string) string {

@@ -3,6 +3,7 @@ package mlflow
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -171,6 +172,44 @@ func TestLogBatchLimits(t *testing.T) {
 		}
 		if nm != tt.metrics || np != tt.params || nt != tt.tags || len(calls) != tt.wantCalls {
 			t.Errorf("%+v: sent %d metrics, %d params, %d tags in %d calls", tt, nm, np, nt, len(calls))
+		}
+	}
+}
+
+func TestUploadArtifact(t *testing.T) {
+	var gotPath, gotBody string
+	handler := func(server string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			gotPath, gotBody = server+" "+r.URL.EscapedPath(), string(b)
+			if r.Method != http.MethodPut {
+				http.Error(w, "want PUT", http.StatusMethodNotAllowed)
+			}
+		}
+	}
+	srv := httptest.NewServer(handler("tracking"))
+	defer srv.Close()
+	art := httptest.NewServer(handler("artifacts")) // a separate artifact server
+	defer art.Close()
+	c, err := NewClient("mlflow+" + srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		uri, path string
+		wantPath  string // what MLflow's artifact proxy is asked for
+		wantErr   error
+	}{
+		{"mlflow-artifacts:/1/abc/artifacts", "ganbook/record.json", "tracking /api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/ganbook/record.json", nil},
+		{"mlflow-artifacts://" + art.Listener.Addr().String() + "/1/abc/artifacts", "ganbook/images/a b/step_1.png", "artifacts /api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/ganbook/images/a%20b/step_1.png", nil},
+		{"s3://bucket/1/abc/artifacts", "x.png", "", ErrNoArtifactProxy},
+		{"/var/mlruns/1/abc/artifacts", "x.png", "", ErrNoArtifactProxy},
+	}
+	for _, tt := range tests {
+		gotPath = ""
+		err := c.UploadArtifact(context.Background(), tt.uri, tt.path, []byte("data"))
+		if !errors.Is(err, tt.wantErr) || gotPath != tt.wantPath || (tt.wantErr == nil && gotBody != "data") {
+			t.Errorf("UploadArtifact(%q, %q): %v, server asked for %q; want %v, %q", tt.uri, tt.path, err, gotPath, tt.wantErr, tt.wantPath)
 		}
 	}
 }
