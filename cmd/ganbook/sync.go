@@ -46,25 +46,26 @@ until interrupted, or until the RUNs named have ended and been copied.`,
 		if interval <= 0 {
 			return fmt.Errorf("sync: --interval %s: want a positive duration", interval)
 		}
-		var target syncTarget
-		if strings.HasPrefix(to, "mlflow+") {
-			client, err := mlflow.NewClient(to)
-			if err != nil {
-				return err
-			}
-			target = &mlflowTarget{syncer: &mlflow.Syncer{Client: client, Experiment: experiment}}
-		} else {
-			if experiment != "" {
-				return errors.New("sync: --experiment applies to an MLflow destination only")
-			}
-			dst, err := openStore(to)
-			if err != nil {
-				return err
-			}
-			defer dst.Close()
-			target = storeTarget{dst}
+		if experiment != "" && !strings.HasPrefix(to, "mlflow+") {
+			return errors.New("sync: --experiment applies to an MLflow destination only")
 		}
+		// The source is opened first, so that a wrong --from creates nothing.
 		return withStore(from, true, func(src *tracker.Store) error {
+			var target syncTarget
+			if strings.HasPrefix(to, "mlflow+") {
+				client, err := mlflow.NewClient(to)
+				if err != nil {
+					return err
+				}
+				target = &mlflowTarget{syncer: &mlflow.Syncer{Client: client, Experiment: experiment}}
+			} else {
+				dst, err := openStore(to)
+				if err != nil {
+					return err
+				}
+				defer dst.Close()
+				target = storeTarget{dst}
+			}
 			ctx := cmd.Context()
 			if watch {
 				var stop context.CancelFunc

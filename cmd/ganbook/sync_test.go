@@ -636,9 +636,27 @@ func TestSyncBetweenStores(t *testing.T) {
 	if r.exitCode != 0 || !strings.Contains(r.stdout, short(f.live.ID())+" live: copied") {
 		t.Errorf("sync after the live run ended: exit %d, want it copied:\n%s%s", r.exitCode, r.stdout, r.stderr)
 	}
-	r = syncCLI(t, "--from", f.db, "--to", dst, "--experiment", "x")
-	if r.exitCode == 0 || !strings.Contains(r.stderr, "--experiment applies to an MLflow destination only") {
-		t.Errorf("--experiment between stores: exit %d\n%s", r.exitCode, r.stderr)
+	missing := filepath.Join(t.TempDir(), "missing.db")
+	untouched := filepath.Join(t.TempDir(), "untouched.db")
+	bad := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no destination", []string{"--from", f.db}, "--to is required"},
+		{"missing source", []string{"--from", missing, "--to", untouched}, "no such file"},
+		{"--experiment between stores", []string{"--from", f.db, "--to", untouched, "--experiment", "x"}, "--experiment applies to an MLflow destination only"},
+		{"unknown run", []string{"--from", f.db, "--to", untouched, "0000000000"}, "not found"},
+		{"bad interval", []string{"--from", f.db, "--to", untouched, "--watch", "--interval", "0s"}, "want a positive duration"},
+	}
+	for _, tt := range bad {
+		r := syncCLI(t, tt.args...)
+		if r.exitCode == 0 || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("%s: exit %d, want an error saying %q:\n%s", tt.name, r.exitCode, tt.want, r.stderr)
+		}
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Errorf("a sync from a missing store created it")
 	}
 }
 
