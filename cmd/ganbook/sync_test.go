@@ -417,6 +417,9 @@ func TestSyncToMLflow(t *testing.T) {
 	for _, id := range []string{f.finished, f.failed, f.live.ID()} {
 		checkMirrors(t, f.store, byGanbookID(t, runs, id), id)
 	}
+	if parent, child := byGanbookID(t, runs, f.finished), byGanbookID(t, runs, f.failed); child.Tags["mlflow.parentRunId"] != parent.RunID {
+		t.Errorf("child's mlflow.parentRunId = %q, want its parent's MLflow run %s", child.Tags["mlflow.parentRunId"], parent.RunID)
+	}
 
 	t.Run("second sync adds nothing", func(t *testing.T) {
 		before := counts(server.dump(t))

@@ -107,7 +107,7 @@ func (s *Syncer) SyncRun(ctx context.Context, store *tracker.Store, id string) (
 		}
 		res.MLflowRunID, res.Created = run.Info.RunID, true
 	}
-	if err := s.copyData(ctx, store, info, run, &res); err != nil {
+	if err := s.copyData(ctx, store, info, expID, run, &res); err != nil {
 		return res, fmt.Errorf("mlflow: run %s (MLflow run %s) not fully copied: %w", info.ID, run.Info.RunID, err)
 	}
 	return res, nil
@@ -120,7 +120,7 @@ func complete(run Run, info tracker.RunInfo) bool {
 		run.Info.Status == string(info.Status) && run.Info.EndTime == info.EndTime.UnixMilli()
 }
 
-func (s *Syncer) copyData(ctx context.Context, store *tracker.Store, info tracker.RunInfo, run Run, res *Result) error {
+func (s *Syncer) copyData(ctx context.Context, store *tracker.Store, info tracker.RunInfo, expID string, run Run, res *Result) error {
 	runID := run.Info.RunID
 	have := map[string]string{}
 	for _, p := range run.Data.Params {
@@ -146,7 +146,19 @@ func (s *Syncer) copyData(ctx context.Context, store *tracker.Store, info tracke
 		haveTags[t.Key] = t.Value
 	}
 	var tags []Tag
-	for _, t := range runTags(info) {
+	wantTags := runTags(info)
+	if info.ParentID != "" {
+		// MLflow's UI nests a run under the run its mlflow.parentRunId names:
+		// the parent's copy, when it is in the same experiment.
+		parents, err := s.Client.SearchRuns(ctx, []string{expID}, fmt.Sprintf("tags.`%s` = '%s'", TagSourceRunID, info.ParentID))
+		if err != nil {
+			return err
+		}
+		if len(parents) > 0 {
+			wantTags = append(wantTags, Tag{"mlflow.parentRunId", parents[0].Info.RunID})
+		}
+	}
+	for _, t := range wantTags {
 		v, cut := truncate(t.Value, MaxTagValueLength)
 		if cut {
 			res.Truncated = append(res.Truncated, "tag "+t.Key)
