@@ -59,8 +59,15 @@ func startMLflow(t *testing.T) *mlflowServer {
 	t.Helper()
 	venv := filepath.Join(ganbookCache(), "venv-mlflow")
 	bin := filepath.Join(venv, "bin", "mlflow")
-	if _, err := os.Stat(bin); err != nil {
-		msg := fmt.Sprintf("MLflow not installed at %s (run scripts/deps/mlflow.sh)", bin)
+	// scripts/deps/mlflow.sh stamps the venv with the hash of the pinned
+	// requirements it installed: a missing or stale venv is not used.
+	req, err := os.ReadFile(filepath.Join("..", "..", "scripts", "deps", "mlflow-requirements.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(req)
+	if stamp, err := os.ReadFile(filepath.Join(venv, ".requirements.sha256")); err != nil || strings.TrimSpace(string(stamp)) != hex.EncodeToString(sum[:]) {
+		msg := fmt.Sprintf("MLflow not installed at %s as scripts/deps/mlflow-requirements.txt pins it (run scripts/deps/mlflow.sh)", venv)
 		if os.Getenv("CI") == "true" {
 			t.Fatal("CI=true: " + msg)
 		}

@@ -25,8 +25,13 @@ fail() {
   exit 0
 }
 
+# The pins are for Python 3.11: python3 when it is 3.11, else python3.11.
+pyversion() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null; }
 python="${GANBOOK_PYTHON:-python3}"
-version="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" || fail "no $python"
+if [[ -z "${GANBOOK_PYTHON:-}" && "$(pyversion python3)" != 3.11 ]] && command -v python3.11 >/dev/null; then
+  python=python3.11
+fi
+version="$(pyversion "$python")" || fail "no $python"
 [[ "$version" == 3.11 ]] || fail "$python is Python $version; the pinned requirements are for 3.11 (set GANBOOK_PYTHON)"
 
 echo "deps/mlflow: installing MLflow into $venv"
