@@ -488,7 +488,8 @@ type RunOptions struct {
 	StepTimeout time.Duration
 }
 
-// ErrStepTimeout is returned by Run when a step exceeds RunOptions.StepTimeout.
+// ErrStepTimeout is returned by Run when a step that ran longer than
+// RunOptions.StepTimeout has ended.
 var ErrStepTimeout = errors.New("training step timed out")
 
 // Run trains until TotalSteps, rendering samples every SampleEvery steps and saving
