@@ -23,5 +23,4 @@
 // `ganbook kernel install`.
 //
 // Uninstall removes what Install added. Doctor checks, one line each, what a notebook needs.
-// ConvertNotebook moves a notebook from the old wiring cell to the ganbook kernel.
 package kernel
