@@ -30,6 +30,7 @@ if ((${#missing[@]})); then
 fi
 
 go mod download
+scripts/deps/jupyter.sh # JupyterLab, nbclient and nbconvert, pinned, in ganbook's venv-jupyter
 # Build the pinned GoNB and goimports now (cached in ~/.cache/ganbook/bin), registering the kernel
 # in a private Jupyter data directory: the tests must not touch the user's own kernels.
 JUPYTER_DATA_DIR="${GANBOOK_CACHE:-$HOME/.cache/ganbook}/jupyter-test" scripts/install-notebook-kernel.sh
