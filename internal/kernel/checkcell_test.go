@@ -24,7 +24,7 @@ import (
 // module cache and never asks it to resolve one (it may still ask for version lists, to
 // check for retractions, which changes nothing).
 func TestCheckCellInKernels(t *testing.T) {
-	jupyter := "/usr/bin/jupyter"
+	jupyter := venvJupyter(t)
 	needTool(t, jupyter)
 	if err := exec.Command(jupyter, "nbconvert", "--version").Run(); err != nil {
 		if inCI() {
