@@ -156,7 +156,15 @@ func TestJupyterLabInBrowser(t *testing.T) {
 		t.Errorf("%s: outputs lack the trainer's check", training)
 	}
 	nb06.checkNoErrors()
-	page.eval("scroll the display into view", nb06.js(`(w.content.node.querySelector(".jp-OutputArea-output svg").scrollIntoView({block: "center"}), "ok")`))
+	page.eval("scroll the display into view", nb06.js(`(() => {
+		// The display's title at the top of the view: scroll it there, then back a little.
+		const svg = w.content.node.querySelector(".jp-OutputArea-output svg");
+		svg.scrollIntoView({block: "start"});
+		let el = svg.parentElement;
+		while (el && !(el.scrollHeight > el.clientHeight && getComputedStyle(el).overflowY !== "visible")) el = el.parentElement;
+		if (el) el.scrollTop -= 40;
+		return "ok";
+	})()`))
 	page.screenshot("jupyterlab-train.png")
 	nb06.saveAndCheck(filepath.Join(root, training), 2)
 }
@@ -392,7 +400,8 @@ func startChromium(t *testing.T, path string) *browserPage {
 		if len(procs) > 0 {
 			procs = append(procs, descendants(procs[0])...)
 		}
-		killAll(t, procs, "Chromium's") // browsertest.Start's cleanup then closes the context
+		chromedp.Cancel(ctx) // close the browser first, then make sure all of it has gone
+		killAll(t, procs, "Chromium's")
 	})
 	go func() {
 		// Script errors are Jupyter's own page's business; they are logged, not judged.
@@ -550,8 +559,12 @@ func killAll(t *testing.T, procs []int, whose string) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
-	time.Sleep(200 * time.Millisecond)
+	// A killed process may take a moment to go on a loaded machine.
+	deadline = time.Now().Add(10 * time.Second)
 	for _, pid := range procs {
+		for alive(pid) && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
 		if alive(pid) {
 			t.Errorf("%s process %d is still running", whose, pid)
 		}
