@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a Debian 12 machine: Debian packages
-# (Chromium for the browser tests, Fashion-MNIST, PyTorch for the quality bench's smoke test, patch for
+# (python3-venv for the JupyterLab venv, Chromium for the browser tests, Fashion-MNIST, PyTorch for the quality bench's smoke test, patch for
 # the check of third_party/compute), the Go modules, JupyterLab (pinned, in a venv), and the GoNB kernel.
 # Safe to re-run: it installs only what is missing. In CI (CI=true) anything that
 # cannot be installed is a failure; locally it is reported and the tests that need
@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(chromium dataset-fashion-mnist python3-torch libopenblas0-pthread patch)
+packages=(python3-venv chromium dataset-fashion-mnist python3-torch libopenblas0-pthread patch)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

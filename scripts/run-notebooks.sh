@@ -35,7 +35,7 @@ for arg in "$@"; do
   case "$arg" in
     --self-test) only_self_test=yes ;;
     --no-self-test) self_test=no ;;
-    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
     -*) echo "run-notebooks: unknown flag $arg" >&2; exit 2 ;;
     *) notebooks+=("$arg") ;;
   esac
