@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a Debian 12 machine: Debian packages
-# (Jupyter's nbconvert and classic notebook for the notebook tests, Chromium for the
-# browser tests, Fashion-MNIST, PyTorch for the quality bench's smoke test, patch for
-# the check of third_party/compute), the Go modules, and the GoNB kernel.
+# (python3-venv for the JupyterLab venv, Chromium for the browser tests, Fashion-MNIST, PyTorch for the quality bench's smoke test, patch for
+# the check of third_party/compute), the Go modules, JupyterLab (pinned, in a venv), and the GoNB kernel.
 # Safe to re-run: it installs only what is missing. In CI (CI=true) anything that
 # cannot be installed is a failure; locally it is reported and the tests that need
 # it skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(jupyter-nbconvert jupyter-client jupyter-notebook python3-ipykernel chromium dataset-fashion-mnist python3-torch libopenblas0-pthread patch)
+packages=(python3-venv chromium dataset-fashion-mnist python3-torch libopenblas0-pthread patch)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -30,6 +29,7 @@ if ((${#missing[@]})); then
 fi
 
 go mod download
+scripts/deps/jupyter.sh # JupyterLab, nbclient and nbconvert, pinned, in ganbook's venv-jupyter
 # Build the pinned GoNB and goimports now (cached in ~/.cache/ganbook/bin), registering the kernel
 # in a private Jupyter data directory: the tests must not touch the user's own kernels.
 JUPYTER_DATA_DIR="${GANBOOK_CACHE:-$HOME/.cache/ganbook}/jupyter-test" scripts/install-notebook-kernel.sh

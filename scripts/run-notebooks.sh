@@ -16,7 +16,8 @@
 #   NOTEBOOK_OUT       where executed copies go (default: a new temporary directory); the sources
 #                      in notebooks/ are never overwritten
 #   NOTEBOOK_TIMEOUT   seconds allowed per cell (default 900)
-#   JUPYTER            jupyter executable (default /usr/bin/jupyter, Debian's)
+#   JUPYTER            jupyter executable (default: the pinned JupyterLab's, in ganbook's
+#                      venv-jupyter, installed by scripts/deps/jupyter.sh when missing)
 #   JUPYTER_DATA_DIR   where the kernel spec is installed (default: a private temporary directory,
 #                      so a run does not touch the user's own kernels)
 #   GANBOOK            ganbook binary that installs the kernel (default: built from ./cmd/ganbook)
@@ -34,7 +35,7 @@ for arg in "$@"; do
   case "$arg" in
     --self-test) only_self_test=yes ;;
     --no-self-test) self_test=no ;;
-    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
     -*) echo "run-notebooks: unknown flag $arg" >&2; exit 2 ;;
     *) notebooks+=("$arg") ;;
   esac
@@ -46,7 +47,7 @@ fi
 export GOEXPERIMENT="${GOEXPERIMENT:-simd}"
 export GOMLX_BACKEND="${GOMLX_BACKEND:-go}"
 export GOMLX_NO_AUTO_INSTALL=1
-jupyter="${JUPYTER:-/usr/bin/jupyter}"
+jupyter="${JUPYTER:-}"
 timeout="${NOTEBOOK_TIMEOUT:-900}"
 kernel_name="${GANBOOK_KERNEL_NAME:-ganbook}"
 
@@ -59,18 +60,14 @@ missing() { # missing WHAT: fails in CI, skips locally
   exit 0
 }
 
-# Jupyter: Debian's nbconvert 6.5 and jupyter-client, installed when absent.
-if [[ ! -x "$jupyter" && "$jupyter" == /usr/bin/jupyter ]] && command -v apt-get >/dev/null; then
-  sudo=""
-  if [[ "$(id -u)" != 0 ]] && command -v sudo >/dev/null; then sudo="sudo -n"; fi
-  echo "run-notebooks: installing jupyter-nbconvert and jupyter-client with apt-get"
-  # A fresh CI image may have no package lists yet: update once and retry.
-  $sudo apt-get install -y --no-install-recommends jupyter-nbconvert jupyter-client >/dev/null 2>&1 ||
-    { $sudo apt-get update >/dev/null && $sudo apt-get install -y --no-install-recommends jupyter-nbconvert jupyter-client >/dev/null; } ||
-    echo "run-notebooks: apt-get install failed" >&2
+# Jupyter: the pinned JupyterLab/nbclient/nbconvert in ganbook's venv, installed when absent.
+if [[ -z "${JUPYTER:-}" ]]; then
+  jupyter="$(scripts/deps/jupyter.sh | tail -n 1)/jupyter"
 fi
 [[ -x "$jupyter" ]] || missing "$jupyter not found"
 "$jupyter" nbconvert --version >/dev/null 2>&1 || missing "jupyter nbconvert not available"
+# The doctor below cross-checks with the `jupyter` it finds on PATH: this one.
+export PATH="$(dirname "$jupyter"):$PATH"
 command -v go >/dev/null || missing "go not found"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/ganbook-notebooks.XXXXXX")"

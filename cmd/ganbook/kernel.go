@@ -64,7 +64,7 @@ Re-running it is safe.`,
 	fl.StringVar(&cfg.Name, "name", kernel.DefaultName, "kernel name (notebooks refer to it in metadata.kernelspec.name)")
 	fl.StringVar(&cfg.DisplayName, "display-name", kernel.DefaultDisplayName, "name shown in Jupyter's launcher")
 	fl.StringVar(&cfg.DataDir, "jupyter-data-dir", "", "Jupyter data directory (default $JUPYTER_DATA_DIR, else the user's)")
-	fl.StringVar(&cfg.BinDir, "bin-dir", "", "where to build gonb and goimports (default $GANBOOK_CACHE/bin or ~/.cache/ganbook/bin; \"$(go env GOPATH)/bin\" if you want them there)")
+	fl.StringVar(&cfg.BinDir, "bin-dir", "", "where to build gonb, goimports and gopls (default $GANBOOK_CACHE/bin or ~/.cache/ganbook/bin; \"$(go env GOPATH)/bin\" if you want them there)")
 	fl.StringVar(&repo, "repo", "", "ganbook checkout the notebooks import (default: the one containing the current directory)")
 	fl.StringVar(&cfg.DB, "db", os.Getenv("GANBOOK_DB"), "tracker database the kernel's GANBOOK_DB names (default $GANBOOK_DB, else ganbook.db in the checkout)")
 	fl.StringVar(&cfg.Backend, "backend", os.Getenv("GOMLX_BACKEND"), "GOMLX_BACKEND for the kernel, e.g. go or xla:cpu (default $GOMLX_BACKEND; unset: XLA when a plugin is installed, else go)")
@@ -94,7 +94,7 @@ func newKernelUninstallCommand() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&cfg.Name, "name", kernel.DefaultName, "kernel name")
 	fl.StringVar(&cfg.DataDir, "jupyter-data-dir", "", "Jupyter data directory (default $JUPYTER_DATA_DIR, else the user's)")
-	fl.BoolVar(&cfg.KeepTools, "keep-tools", false, "keep the built gonb and goimports")
+	fl.BoolVar(&cfg.KeepTools, "keep-tools", false, "keep the built gonb, goimports and gopls")
 	fl.BoolVar(&cfg.Force, "force", false, "remove a kernel of that name even if ganbook did not install it")
 	return cmd
 }

@@ -1,5 +1,5 @@
 // Package browsertest finds and starts the headless Chromium that ganbook's
-// browser tests drive with chromedp (the web UI's pages, Jupyter Notebook
+// browser tests drive with chromedp (the web UI's pages, JupyterLab
 // with the ganbook kernel), with the options they all need.
 package browsertest
 

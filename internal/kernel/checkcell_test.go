@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,7 +24,7 @@ import (
 // module cache and never asks it to resolve one (it may still ask for version lists, to
 // check for retractions, which changes nothing).
 func TestCheckCellInKernels(t *testing.T) {
-	jupyter := "/usr/bin/jupyter"
+	jupyter := venvJupyter(t)
 	needTool(t, jupyter)
 	if err := exec.Command(jupyter, "nbconvert", "--version").Run(); err != nil {
 		if inCI() {
@@ -166,7 +167,7 @@ func writeNotebook(t *testing.T, path, kernel string, cells []string) {
 	var cs []map[string]any
 	for i, src := range cells {
 		cs = append(cs, map[string]any{
-			"cell_type": "code", "execution_count": nil, "id": "c" + itoa(i), "metadata": map[string]any{},
+			"cell_type": "code", "execution_count": nil, "id": "c" + strconv.Itoa(i), "metadata": map[string]any{},
 			"outputs": []any{}, "source": src,
 		})
 	}

@@ -3,8 +3,9 @@
 // this repository's packages from the checkout, with no wiring code in the notebook, and
 // runs with the environment GoMLX and the tracker need.
 //
-// Install builds the pinned GoNB and goimports into a directory of ganbook's (never
-// GOPATH/bin unless asked) and writes a kernel spec (kernel.json) whose
+// Install builds the pinned GoNB, goimports and gopls (GoNB's source of completion and
+// contextual help in the editor) into a directory of ganbook's (never GOPATH/bin unless
+// asked) and writes a kernel spec (kernel.json) whose
 //
 //   - argv starts GoNB with --go_work=REPO, GoNB's own start-up option: every new kernel
 //     creates a go.work that uses the repository, and adds the matching replace rule to the
@@ -23,5 +24,4 @@
 // `ganbook kernel install`.
 //
 // Uninstall removes what Install added. Doctor checks, one line each, what a notebook needs.
-// ConvertNotebook moves a notebook from the old wiring cell to the ganbook kernel.
 package kernel

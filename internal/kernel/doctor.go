@@ -99,9 +99,10 @@ func (d *Doctor) Check(ctx context.Context) []Finding {
 		c.goToolchain(ctx),
 		c.gonb(),
 		c.goimports(),
+		c.gopls(),
 		c.kernelSpec(ctx),
 		c.repository(),
-		c.jupyter(),
+		c.jupyterLab(ctx),
 		c.goExperiment(),
 		c.goFlags(),
 		c.backend(),
@@ -253,6 +254,22 @@ func (c *checkup) goimports() Finding {
 	return toolFinding(tool, path, "the kernel's PATH", Warn)
 }
 
+// gopls: without it GoNB still runs cells, but the editor gets no completion or help.
+func (c *checkup) gopls() Finding {
+	tool := Tools[2]
+	searched := c.kernelPath
+	if c.spec == nil {
+		searched = c.d.BinDir
+	}
+	path, err := lookPath(tool.Name, searched)
+	if err != nil {
+		return Finding{Check: tool.Name, Status: Warn,
+			Detail: "not found on the kernel's PATH (" + searched + "): no completion (Tab) or contextual help (Shift+Tab) in notebooks",
+			Fix:    fixInstall}
+	}
+	return toolFinding(tool, path, "the kernel's PATH", Warn)
+}
+
 // toolFinding checks the binary at path is tool at its pinned version; another version
 // is reported with the given status.
 func toolFinding(tool Tool, path, where string, otherVersion Status) Finding {
@@ -346,19 +363,48 @@ func (c *checkup) repository() Finding {
 	return Finding{Check: check, Status: OK, Detail: "notebooks import " + RepoModule + " from " + repo + " (GoNB --go_work)"}
 }
 
-func (c *checkup) jupyter() Finding {
+// fixJupyterLab is the README's way to get the pinned JupyterLab.
+const fixJupyterLab = "python3 -m venv ~/.venvs/jupyter && ~/.venvs/jupyter/bin/pip install -r scripts/deps/jupyter-requirements.txt && source ~/.venvs/jupyter/bin/activate (README, \"Notebooks in JupyterLab\")"
+
+// jupyterLab names the JupyterLab on PATH, its version, and whether its Jupyter lists
+// the kernel.
+func (c *checkup) jupyterLab(ctx context.Context) Finding {
 	const check = "jupyter"
-	var found []string
-	for _, name := range []string{"jupyter-lab", "jupyter-notebook", "jupyter-nbconvert"} {
-		if p, err := lookPath(name, c.basePath); err == nil {
-			found = append(found, p)
+	lab, err := lookPath("jupyter-lab", c.basePath)
+	if err != nil {
+		var others []string
+		for _, name := range []string{"jupyter-notebook", "jupyter-nbconvert"} {
+			if p, err := lookPath(name, c.basePath); err == nil {
+				others = append(others, p)
+			}
 		}
+		if len(others) > 0 {
+			return Finding{Check: check, Status: Warn,
+				Detail: "no jupyter-lab on PATH (found " + strings.Join(others, ", ") + ")", Fix: fixJupyterLab}
+		}
+		return Finding{Check: check, Status: Fail,
+			Detail: "none of jupyter-lab, jupyter-notebook, jupyter-nbconvert on PATH", Fix: fixJupyterLab}
 	}
-	if len(found) == 0 {
-		return Finding{Check: check, Status: Fail, Detail: "none of jupyter-lab, jupyter-notebook, jupyter-nbconvert on PATH",
-			Fix: "python3 -m pip install jupyterlab (or apt-get install jupyter-notebook)"}
+	vctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(vctx, lab, "--version")
+	cmd.Env = c.env
+	out, err := cmd.Output()
+	if err != nil {
+		return Finding{Check: check, Status: Fail, Detail: fmt.Sprintf("%s --version: %v", lab, err), Fix: fixJupyterLab}
 	}
-	return Finding{Check: check, Status: OK, Detail: strings.Join(found, ", ")}
+	detail := fmt.Sprintf("JupyterLab %s at %s", firstLine(string(out)), lab)
+	jupyter := filepath.Join(filepath.Dir(lab), "jupyter")
+	listed, err := c.listedKernelDir(ctx, jupyter)
+	switch {
+	case err != nil:
+		return Finding{Check: check, Status: Warn, Detail: detail + "; `" + jupyter + " kernelspec list` failed: " + err.Error()}
+	case listed == "":
+		return Finding{Check: check, Status: Fail,
+			Detail: fmt.Sprintf("%s; its `jupyter kernelspec list` does not show %q", detail, c.name),
+			Fix:    fixInstall + " with this JupyterLab on PATH (or start it with JUPYTER_DATA_DIR=" + c.d.DataDir + ")"}
+	}
+	return Finding{Check: check, Status: OK, Detail: fmt.Sprintf("%s; its `jupyter kernelspec list` shows %q (%s)", detail, c.name, listed)}
 }
 
 func (c *checkup) goExperiment() Finding {

@@ -22,7 +22,7 @@ func newWorld(t *testing.T) *world {
 	tmp := t.TempDir()
 	w := &world{
 		dataDir: filepath.Join(tmp, "jupyter"),
-		binDir:  linkTools(t, "gonb", "goimports"),
+		binDir:  linkTools(t, "gonb", "goimports", "gopls"),
 		pathDir: filepath.Join(tmp, "path"),
 		dbDir:   filepath.Join(tmp, "runs"),
 	}
@@ -34,11 +34,14 @@ func newWorld(t *testing.T) *world {
 	if err := os.Symlink(filepath.Join(realGoDir(t), "go"), filepath.Join(w.pathDir, "go")); err != nil {
 		t.Fatal(err)
 	}
-	writeScript(t, filepath.Join(w.pathDir, "jupyter-notebook"), "exit 0")
 	cfg := Config{DataDir: w.dataDir, BinDir: w.binDir, Repo: repoRoot(t), DB: filepath.Join(w.dbDir, "ganbook.db")}
 	if _, err := Install(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
+	// Stand-ins for a JupyterLab whose Jupyter lists the kernel (TestDoctorAsksJupyter
+	// asks the real one).
+	writeScript(t, filepath.Join(w.pathDir, "jupyter-lab"), "echo 4.6.6")
+	writeScript(t, filepath.Join(w.pathDir, "jupyter"), `echo '{"kernelspecs": {"ganbook": {"resource_dir": "`+SpecDir(w.dataDir, DefaultName)+`"}}}'`)
 	w.doctor = Doctor{
 		DataDir: w.dataDir,
 		BinDir:  w.binDir,
@@ -75,9 +78,25 @@ func TestDoctor(t *testing.T) {
 		{
 			name:  "everything in place",
 			spoil: func(t *testing.T, w *world) {},
-			want: map[string]Status{"go": OK, "gonb": OK, "goimports": OK, "kernel spec": OK, "repository": OK,
+			want: map[string]Status{"go": OK, "gonb": OK, "goimports": OK, "gopls": OK, "kernel spec": OK, "repository": OK,
 				"jupyter": OK, "GOEXPERIMENT": OK, "GOFLAGS": OK, "backend": OK, "MNIST": OK, "tracker db": OK},
-			wantDetail: map[string]string{"backend": "go, the pure-Go backend", "gonb": GoNBVersion, "goimports": ToolsVersion},
+			wantDetail: map[string]string{"jupyter": `JupyterLab 4.6.6 at`, "backend": "go, the pure-Go backend", "gonb": GoNBVersion, "goimports": ToolsVersion, "gopls": GoplsVersion},
+		},
+		{
+			name:       "gopls missing: cells run, the editor gets no help",
+			spoil:      func(t *testing.T, w *world) { os.Remove(filepath.Join(w.binDir, "gopls")) },
+			want:       map[string]Status{"gopls": Warn, "gonb": OK, "goimports": OK},
+			wantDetail: map[string]string{"gopls": "no completion (Tab) or contextual help"},
+		},
+		{
+			name: "gopls of another build",
+			spoil: func(t *testing.T, w *world) {
+				os.Remove(filepath.Join(w.binDir, "gopls"))
+				os.Symlink(filepath.Join(pinnedTools(t), "goimports"), filepath.Join(w.binDir, "gopls"))
+			},
+			want:       map[string]Status{"gopls": Fail},
+			wantDetail: map[string]string{"gopls": "is a build of golang.org/x/tools/cmd/goimports, not golang.org/x/tools/gopls"},
+			wantFailed: true,
 		},
 		{
 			name:       "goimports missing",
@@ -105,8 +124,26 @@ func TestDoctor(t *testing.T) {
 			wantFailed: true,
 		},
 		{
+			name: "JupyterLab that does not list the kernel",
+			spoil: func(t *testing.T, w *world) {
+				writeScript(t, filepath.Join(w.pathDir, "jupyter"), `echo '{"kernelspecs": {"python3": {"resource_dir": "/x"}}}'`)
+			},
+			want:       map[string]Status{"jupyter": Fail, "kernel spec": Fail},
+			wantDetail: map[string]string{"jupyter": "JupyterLab 4.6.6 at ", "kernel spec": `kernelspec list does not show "ganbook"`},
+			wantFailed: true,
+		},
+		{
+			name: "classic Notebook only",
+			spoil: func(t *testing.T, w *world) {
+				os.Remove(filepath.Join(w.pathDir, "jupyter-lab"))
+				writeScript(t, filepath.Join(w.pathDir, "jupyter-notebook"), "exit 0")
+			},
+			want:       map[string]Status{"jupyter": Warn},
+			wantDetail: map[string]string{"jupyter": "no jupyter-lab on PATH (found "},
+		},
+		{
 			name:       "no Jupyter",
-			spoil:      func(t *testing.T, w *world) { os.Remove(filepath.Join(w.pathDir, "jupyter-notebook")) },
+			spoil:      func(t *testing.T, w *world) { os.Remove(filepath.Join(w.pathDir, "jupyter-lab")) },
 			want:       map[string]Status{"jupyter": Fail},
 			wantDetail: map[string]string{"jupyter": "none of jupyter-lab, jupyter-notebook, jupyter-nbconvert"},
 			wantFailed: true,
@@ -230,8 +267,9 @@ func TestDoctor(t *testing.T) {
 func TestDoctorAsksJupyter(t *testing.T) {
 	// With a real Jupyter on PATH the doctor asks `jupyter kernelspec list` whether the
 	// kernel is visible: only if JUPYTER_DATA_DIR names the directory it is in.
-	jupyter := "/usr/bin/jupyter"
+	jupyter := venvJupyter(t)
 	needTool(t, jupyter)
+	labVersion := pinnedJupyterLab(t)
 	tests := []struct {
 		name       string
 		dataDirEnv bool
@@ -244,20 +282,30 @@ func TestDoctorAsksJupyter(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)
+			os.Remove(filepath.Join(w.pathDir, "jupyter")) // the stand-ins
+			os.Remove(filepath.Join(w.pathDir, "jupyter-lab"))
 			w.doctor.Env = []string{"PATH=" + w.pathDir + ":" + filepath.Dir(jupyter), "HOME=" + t.TempDir() /* a user-wide kernel must not leak in */}
 			readDir := t.TempDir() // not the user's own data directory, which may hold a ganbook kernel
 			if tc.dataDirEnv {
 				readDir = w.dataDir
 			}
 			w.doctor.Env = append(w.doctor.Env, "JUPYTER_DATA_DIR="+readDir)
-			var got *Finding
+			var got, lab *Finding
 			for _, f := range w.doctor.Check(context.Background()) {
-				if f.Check == "kernel spec" {
+				switch f.Check {
+				case "kernel spec":
 					got = &f
+				case "jupyter":
+					lab = &f
 				}
 			}
 			if got == nil || got.Status != tc.want || !strings.Contains(got.Detail, tc.wantDetail) {
 				t.Fatalf("kernel spec finding = %+v, want %v with %q", got, tc.want, tc.wantDetail)
+			}
+			// The JupyterLab finding names the pinned version and agrees on the listing.
+			wantLab := "JupyterLab " + labVersion + " at " + filepath.Join(filepath.Dir(jupyter), "jupyter-lab")
+			if lab == nil || lab.Status != tc.want || !strings.Contains(lab.Detail, wantLab) {
+				t.Fatalf("jupyter finding = %+v, want %v with %q", lab, tc.want, wantLab)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -99,4 +100,31 @@ func needTool(t *testing.T, path string) {
 		t.Fatalf("%s is missing (CI=true: a missing tool is a failure)", path)
 	}
 	t.Skipf("%s is missing; install it to run this test", path)
+}
+
+// venvJupyter is the jupyter of the pinned JupyterLab that scripts/deps/jupyter.sh
+// installs in ganbook's cache.
+func venvJupyter(t *testing.T) string {
+	t.Helper()
+	cache, err := DefaultCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(cache, "venv-jupyter", "bin", "jupyter")
+}
+
+// pinnedJupyterLab reads the JupyterLab version scripts/deps/jupyter-requirements.txt pins.
+func pinnedJupyterLab(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "scripts", "deps", "jupyter-requirements.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "jupyterlab=="); ok {
+			return v
+		}
+	}
+	t.Fatal("scripts/deps/jupyter-requirements.txt pins no jupyterlab")
+	return ""
 }

@@ -22,7 +22,7 @@ type Config struct {
 	Name        string // kernel name (directory under kernels/); DefaultName when ""
 	DisplayName string // name shown in Jupyter's launcher; DefaultDisplayName when ""
 	DataDir     string // Jupyter data directory; required
-	BinDir      string // where gonb and goimports are built; required
+	BinDir      string // where gonb, goimports and gopls are built; required
 	Repo        string // root of the ganbook checkout notebooks import; required
 	DB          string // tracker database for GANBOOK_DB; <Repo>/ganbook.db when ""
 	Backend     string // GOMLX_BACKEND for the kernel; not set when "" (GoMLX then picks)
@@ -126,6 +126,7 @@ func Install(ctx context.Context, cfg Config) (*Result, error) {
 			BinDir:           binDir,
 			GoNBVersion:      GoNBVersion,
 			GoimportsVersion: ToolsVersion,
+			GoplsVersion:     GoplsVersion,
 		}},
 	}
 	if err := os.MkdirAll(specDir, 0o755); err != nil {

@@ -54,7 +54,7 @@ func TestInstallWritesSpec(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tc.cfg
-			cfg.DataDir, cfg.BinDir, cfg.Repo = t.TempDir(), linkTools(t, "gonb", "goimports"), repo
+			cfg.DataDir, cfg.BinDir, cfg.Repo = t.TempDir(), linkTools(t, "gonb", "goimports", "gopls"), repo
 			res, err := Install(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -100,7 +100,7 @@ func TestInstallWritesSpec(t *testing.T) {
 }
 
 func TestInstallTwiceIsSafe(t *testing.T) {
-	cfg := Config{DataDir: t.TempDir(), BinDir: linkTools(t, "gonb", "goimports"), Repo: repoRoot(t)}
+	cfg := Config{DataDir: t.TempDir(), BinDir: linkTools(t, "gonb", "goimports", "gopls"), Repo: repoRoot(t)}
 	if _, err := Install(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestInstallRefuses(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := Config{DataDir: t.TempDir(), BinDir: linkTools(t, "gonb", "goimports"), Repo: repoRoot(t)}
+			cfg := Config{DataDir: t.TempDir(), BinDir: linkTools(t, "gonb", "goimports", "gopls"), Repo: repoRoot(t)}
 			tc.prepare(t, &cfg)
 			_, err := Install(context.Background(), cfg)
 			if err == nil || tc.is != nil && !errors.Is(err, tc.is) || !strings.Contains(err.Error(), tc.wantErr) {
@@ -162,7 +162,7 @@ func TestInstallRefuses(t *testing.T) {
 		})
 	}
 	t.Run("--force replaces a foreign kernel", func(t *testing.T) {
-		cfg := Config{DataDir: t.TempDir(), BinDir: linkTools(t, "gonb", "goimports"), Repo: repoRoot(t), Force: true}
+		cfg := Config{DataDir: t.TempDir(), BinDir: linkTools(t, "gonb", "goimports", "gopls"), Repo: repoRoot(t), Force: true}
 		dir := SpecDir(cfg.DataDir, DefaultName)
 		os.MkdirAll(dir, 0o755)
 		os.WriteFile(filepath.Join(dir, "kernel.json"), []byte(`{"argv":[],"display_name":"x","language":"go"}`), 0o644)
@@ -245,7 +245,7 @@ func TestUninstall(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			dataDir, binDir := t.TempDir(), linkTools(t, "gonb", "goimports")
+			dataDir, binDir := t.TempDir(), linkTools(t, "gonb", "goimports", "gopls")
 			cfg := tc.setup(t, dataDir, binDir)
 			_, err := Uninstall(cfg)
 			if !errors.Is(err, tc.wantErr) {
@@ -276,6 +276,7 @@ func TestToolVersion(t *testing.T) {
 	}{
 		{filepath.Join(bin, "gonb"), Tools[0], GoNBVersion, ""},
 		{filepath.Join(bin, "goimports"), Tools[1], ToolsVersion, ""},
+		{filepath.Join(bin, "gopls"), Tools[2], GoplsVersion, ""},
 		{filepath.Join(bin, "goimports"), Tools[0], "", "is a build of golang.org/x/tools/cmd/goimports, not github.com/janpfeifer/gonb"},
 		{"/bin/sh", Tools[0], "", "not a Go program"},
 	}

@@ -22,6 +22,11 @@ const (
 	GoNBVersion  = "v0.11.3"
 	ToolsModule  = "golang.org/x/tools" // goimports
 	ToolsVersion = "v0.44.0"
+	// GoNB asks gopls for completion and contextual help (it looks for "gopls" on the
+	// kernel's PATH and wants v0.12.4 or newer); v0.22.0 is the gopls of the x/tools
+	// release goimports comes from, and builds with the Go this repository needs.
+	GoplsModule  = "golang.org/x/tools/gopls"
+	GoplsVersion = "v0.22.0"
 
 	// RepoModule is the module a ganbook kernel makes importable.
 	RepoModule = "github.com/ganbook/ganbook"
@@ -42,6 +47,7 @@ type Tool struct {
 var Tools = []Tool{
 	{Name: "gonb", Module: GoNBModule, Version: GoNBVersion, Package: GoNBModule},
 	{Name: "goimports", Module: ToolsModule, Version: ToolsVersion, Package: ToolsModule + "/cmd/goimports"},
+	{Name: "gopls", Module: GoplsModule, Version: GoplsVersion, Package: GoplsModule},
 }
 
 // Spec is a Jupyter kernel spec, the kernel.json file in a kernel's directory
@@ -66,6 +72,7 @@ type Provenance struct {
 	BinDir           string `json:"bin_dir"`
 	GoNBVersion      string `json:"gonb_version"`
 	GoimportsVersion string `json:"goimports_version"`
+	GoplsVersion     string `json:"gopls_version,omitempty"`
 }
 
 // GoWorkFlag is GoNB's start-up option that seeds every new kernel's go.work.
