@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ganbook/ganbook/tracker"
+	"github.com/ganbook/ganbook/tracker/storetest"
 )
 
 // helperEnv makes the re-executed test binary open TRACKER_DB and report
@@ -41,7 +42,7 @@ func TestMain(m *testing.M) {
 		json.NewEncoder(os.Stdout).Encode(tryOpenReadOnly(os.Getenv("TRACKER_DB")))
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	storetest.Main(m)
 }
 
 func tryOpen(path string) openOutcome {
