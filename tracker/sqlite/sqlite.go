@@ -147,7 +147,7 @@ func Open(dbPath string, cfg tracker.BackendConfig) (*DB, error) {
 	if st, err := os.Stat(abs); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("tracker/sqlite: open %s: is a directory", dbPath)
 	} else if errors.Is(err, fs.ErrNotExist) && cfg.MustExist {
-		return nil, fmt.Errorf("%w: %s does not exist: %w", tracker.ErrNoDatabase, dbPath, err)
+		return nil, fmt.Errorf("%w: %s does not exist", tracker.ErrNoDatabase, dbPath)
 	} else if err != nil && cfg.ReadOnly {
 		return nil, fmt.Errorf("tracker/sqlite: open %s read-only: %w", dbPath, err)
 	}
