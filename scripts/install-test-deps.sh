@@ -29,6 +29,7 @@ if ((${#missing[@]})); then
   fi
 fi
 
+scripts/deps/postgres.sh
 go mod download
 # Build the pinned GoNB and goimports now (cached in ~/.cache/ganbook/bin), registering the kernel
 # in a private Jupyter data directory: the tests must not touch the user's own kernels.

@@ -17,12 +17,17 @@ import (
 // of the tests.
 const helperEnv = "TRACKER_TEST_HELPER"
 
-// Main runs the tests, or, in a test binary re-executed by the suite, the
-// helper the suite asked for. A backend package's TestMain calls it.
-func Main(m *testing.M) {
+// Main runs the tests, then the cleanups (stopping a test server, say), or,
+// in a test binary re-executed by the suite, the helper the suite asked
+// for. A backend package's TestMain calls it.
+func Main(m *testing.M, cleanups ...func()) {
 	switch mode := os.Getenv(helperEnv); mode {
 	case "":
-		os.Exit(m.Run())
+		code := m.Run()
+		for _, f := range cleanups {
+			f()
+		}
+		os.Exit(code)
 	case "log":
 		os.Exit(helperLog())
 	case "crash":
