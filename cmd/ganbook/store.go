@@ -9,7 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ganbook/ganbook/tracker"
-	_ "github.com/ganbook/ganbook/tracker/sqlite" // registers the SQLite backend
+	_ "github.com/ganbook/ganbook/tracker/postgres" // registers the PostgreSQL backend
+	_ "github.com/ganbook/ganbook/tracker/sqlite"   // registers the SQLite backend
 )
 
 // defaultDB is the tracker database used when --db is not given.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ganbook/ganbook/gan"
 	"github.com/ganbook/ganbook/gan/quality"
+	"github.com/ganbook/ganbook/tracker"
 )
 
 type trainFlags struct {
@@ -162,7 +163,7 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 		return res, errors.Join(err, rec.end(err))
 	}
 	fmt.Fprintf(stderr, "ganbook: run %s (%s) in %s: training %s on %s (%d images), %s loss, %d steps of batch %d, backend %s, output %s\n",
-		res.runID[:8], rec.run.Name(), f.db, cfg.Model, cfg.Dataset, ds.N, cfg.Loss, total, cfg.Batch, backend.Name(), f.out)
+		res.runID[:8], rec.run.Name(), tracker.RedactURL(f.db), cfg.Model, cfg.Dataset, ds.N, cfg.Loss, total, cfg.Batch, backend.Name(), f.out)
 
 	progress := newProgress(stderr, trainer.Step(), total, f.progressEvery)
 	var logErr error // the first tracker error; training goes on, the run ends FAILED
@@ -219,7 +220,7 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 	progress.finish()
 	res.last = last
 	if err == nil && logErr != nil {
-		err = fmt.Errorf("recording the run in %s: %w", f.db, logErr)
+		err = fmt.Errorf("recording the run in %s: %w", tracker.RedactURL(f.db), logErr)
 	}
 	if endErr := rec.end(err); endErr != nil {
 		err = errors.Join(err, fmt.Errorf("recording the run's end: %w", endErr))
@@ -235,7 +236,7 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 	fmt.Fprintf(stdout, "step %d/%d  D loss %.4f  G loss %.4f  D(x) %.3f  D(G(z)) %.3f  (%s)\n",
 		last.Step, total, last.DLoss, last.GLoss, last.DReal, last.DFake, time.Since(start).Round(time.Second))
 	fmt.Fprintf(stdout, "samples: %s\n", res.samplePath)
-	fmt.Fprintf(stdout, "run: %s (ganbook show %s --db %s)\n", res.runID, res.runID[:8], f.db)
+	fmt.Fprintf(stdout, "run: %s (ganbook show %s --db %s)\n", res.runID, res.runID[:8], tracker.RedactURL(f.db))
 	return res, nil
 }
 
