@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"time"
@@ -31,6 +32,10 @@ func parseTags(flagName string, kvs []string) (map[string]string, error) {
 // the tracker writes in batches off the training goroutine.
 type recorder struct {
 	run *tracker.Run
+	// warn receives the one line saying that the database could not be
+	// written and the points wait in memory; nil writes nothing.
+	warn   io.Writer
+	warned bool
 }
 
 type recordSpec struct {
@@ -82,13 +87,29 @@ func reproRecord(ctx context.Context, cfg gan.Config, ds *data.Dataset, backend 
 }
 
 func (r *recorder) step(m gan.StepMetrics) error {
-	return r.run.LogMetrics(int64(m.Step), map[string]float64{
+	return r.logged(m.Step, r.run.LogMetrics(int64(m.Step), map[string]float64{
 		"d_loss": m.DLoss, "g_loss": m.GLoss, "d_real": m.DReal, "d_fake": m.DFake, "images_per_sec": m.ImagesPerSec,
-	})
+	}))
 }
 
 func (r *recorder) sample(step int, png []byte) error {
-	return r.run.LogImage("samples", int64(step), png)
+	return r.logged(step, r.run.LogImage("samples", int64(step), png))
+}
+
+// logged passes on the errors that lose data: a full buffer (ErrBacklog),
+// a deleted run. Any other error is a background write that failed (the
+// database restarting, the network down): the data stays buffered and the
+// write is retried, so training goes on, with one warning line.
+func (r *recorder) logged(step int, err error) error {
+	if err == nil || errors.Is(err, tracker.ErrBacklog) || errors.Is(err, tracker.ErrNotFound) || errors.Is(err, tracker.ErrRunEnded) {
+		return err
+	}
+	if !r.warned && r.warn != nil {
+		r.warned = true
+		fmt.Fprintf(r.warn, "\nganbook: warning: at step %d the tracker database could not be written (%v); training goes on, and up to %d points wait in memory and are written when it is back\n",
+			step, err, tracker.DefaultMaxBuffered)
+	}
+	return nil
 }
 
 // end stores the final status: FINISHED, KILLED after an interrupt, FAILED otherwise.

@@ -156,6 +156,7 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 		return res, err
 	}
 	res.runID = rec.run.ID()
+	rec.warn = stderr
 	if err := os.MkdirAll(f.out, 0o755); err != nil {
 		return res, errors.Join(err, rec.end(err))
 	}
