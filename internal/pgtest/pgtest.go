@@ -308,3 +308,14 @@ func (s *Server) removeDir() {
 		os.RemoveAll(s.dir)
 	}
 }
+
+// ExecURL runs statements on the database at url.
+func ExecURL(ctx context.Context, url, sql string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, sql)
+	return err
+}
