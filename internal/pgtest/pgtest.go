@@ -47,6 +47,24 @@ type Server struct {
 	cmd  *exec.Cmd
 	cred *syscall.Credential
 	dbs  atomic.Int64
+	opts Options
+}
+
+// Options start a server elsewhere than on 127.0.0.1, for tests across
+// network namespaces.
+type Options struct {
+	// Netns, when set, runs the server in that network namespace (ip netns
+	// exec); the tests must run as root.
+	Netns string
+	// Listen is the server's listen_addresses (default 127.0.0.1).
+	Listen string
+	// Host is the address the tests connect to (default 127.0.0.1).
+	Host string
+	// Port, when not zero, is the port (default: a free one).
+	Port int
+	// AllowNet is a network (CIDR) whose clients may log in with a
+	// password, besides loopback.
+	AllowNet string
 }
 
 var (
@@ -117,12 +135,21 @@ func isExec(p string) bool {
 
 // Start initialises a cluster in a new temporary directory and starts its
 // server on a free port of 127.0.0.1.
-func Start() (*Server, error) {
+func Start() (*Server, error) { return StartWith(Options{}) }
+
+// StartWith starts a server as the options say.
+func StartWith(opts Options) (*Server, error) {
 	bin, err := FindBin()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Bin: bin, User: "ganbook", Password: randomHex(12)}
+	if opts.Listen == "" {
+		opts.Listen = "127.0.0.1"
+	}
+	if opts.Host == "" {
+		opts.Host = "127.0.0.1"
+	}
+	s := &Server{Bin: bin, User: "ganbook", Password: randomHex(12), opts: opts}
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
@@ -155,10 +182,25 @@ func Start() (*Server, error) {
 		s.removeDir()
 		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
 	}
+	if opts.AllowNet != "" {
+		hba := filepath.Join(data, "pg_hba.conf")
+		f, err := os.OpenFile(hba, os.O_APPEND|os.O_WRONLY, 0)
+		if err == nil {
+			_, err = fmt.Fprintf(f, "host all all %s scram-sha-256\n", opts.AllowNet)
+			f.Close()
+		}
+		if err != nil {
+			s.removeDir()
+			return nil, err
+		}
+	}
 	var lastErr error
 	for range 5 { // a free port can be taken between the probe and the server's bind
 		if s.Port, err = freePort(); err != nil {
 			break
+		}
+		if opts.Port != 0 {
+			s.Port = opts.Port
 		}
 		if lastErr = s.startServer(data); lastErr == nil {
 			return s, nil
@@ -182,10 +224,24 @@ func (s *Server) startServer(data string) error {
 		os.Chown(logPath, int(s.cred.Uid), int(s.cred.Gid))
 	}
 	// Durability settings off: the cluster is thrown away after the tests.
-	s.cmd = s.command(filepath.Join(s.Bin, "postgres"), "-D", data, "-p", strconv.Itoa(s.Port),
-		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
+	args := []string{"-D", data, "-p", strconv.Itoa(s.Port),
+		"-c", "listen_addresses=" + s.opts.Listen, "-c", "unix_socket_directories=",
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-		"-c", "max_connections=300", "-c", "shared_buffers=128MB")
+		"-c", "max_connections=300", "-c", "shared_buffers=128MB"}
+	if s.opts.Netns == "" {
+		s.cmd = s.command(filepath.Join(s.Bin, "postgres"), args...)
+	} else {
+		// ip netns exec and setpriv exec in turn: the server keeps this
+		// child's pid, so Pdeathsig and Stop reach it.
+		prefix := []string{"netns", "exec", s.opts.Netns}
+		if s.cred != nil {
+			prefix = append(prefix, "setpriv", fmt.Sprintf("--reuid=%d", s.cred.Uid), fmt.Sprintf("--regid=%d", s.cred.Gid), "--clear-groups")
+		}
+		s.cmd = exec.Command("ip", append(append(prefix, filepath.Join(s.Bin, "postgres")), args...)...)
+		s.cmd.Dir = os.TempDir()
+		s.cmd.Env = append(os.Environ(), "LC_ALL=C")
+		s.cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
 	s.cmd.Stdout, s.cmd.Stderr = log, log
 	// The server goes when the test binary goes, even if it never calls Stop.
 	s.cmd.SysProcAttr.Pdeathsig = syscall.SIGTERM
@@ -244,7 +300,7 @@ func randomHex(n int) string {
 // URL returns the URL of a database of the server, with the superuser's
 // password.
 func (s *Server) URL(db string) string {
-	u := url.URL{Scheme: "postgres", User: url.UserPassword(s.User, s.Password), Host: "127.0.0.1:" + strconv.Itoa(s.Port), Path: "/" + db, RawQuery: "sslmode=disable"}
+	u := url.URL{Scheme: "postgres", User: url.UserPassword(s.User, s.Password), Host: net.JoinHostPort(s.opts.Host, strconv.Itoa(s.Port)), Path: "/" + db, RawQuery: "sslmode=disable"}
 	return u.String()
 }
 
