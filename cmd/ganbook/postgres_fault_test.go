@@ -103,3 +103,82 @@ func TestPostgresServerRestartMidRun(t *testing.T) {
 		t.Error("the output shows the password")
 	}
 }
+
+// The server goes away for good: once the run's buffer (GANBOOK_MAX_BUFFERED
+// points) is full, training stops with a checkpoint and a clear error.
+func TestPostgresUnreachablePastTheBuffer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains until the buffer fills; skipped with -short")
+	}
+	srv, err := pgtest.Start()
+	if err != nil {
+		pgtest.Unavailable(t, err)
+	}
+	defer srv.Stop()
+	url := srv.NewDatabase(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "run")
+	cmd := exec.Command(ganbookBin, "train", "--db", url, "--steps", "100000", "--progress-every", "1",
+		"--sample-every", "0", "--checkpoint-every", "0", "--out", out)
+	cmd.Dir = dir
+	// 5 points a step: the buffer holds 40 steps.
+	cmd.Env = append(os.Environ(), "GOMLX_BACKEND=go", "GOMLX_NO_AUTO_INSTALL=1", "GANBOOK_MAX_BUFFERED=200")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var stderr strings.Builder
+	stepLine := regexp.MustCompile(`^step (\d+)/`)
+	started := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(pipe)
+		n := 0
+		for sc.Scan() {
+			stderr.WriteString(sc.Text() + "\n")
+			if stepLine.MatchString(sc.Text()) {
+				if n++; n == 10 {
+					close(started)
+				}
+			}
+		}
+	}()
+	select {
+	case <-started:
+	case <-time.After(3 * time.Minute):
+		t.Fatal("no 10 steps in 3 minutes")
+	}
+	srv.Stop()
+	err = cmd.Wait()
+	<-done
+	if err == nil {
+		t.Fatalf("train exited 0 with the database gone\n%s", stderr.String())
+	}
+	msg := stderr.String()
+	for _, want := range []string{"could not be written for longer than the memory buffer lasts", "checkpoint saved in " + out, "--resume"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Count(msg, "warning: ") != 1 {
+		t.Errorf("want one warning line:\n%s", msg)
+	}
+	if strings.Contains(msg+stdout.String(), srv.Password) {
+		t.Error("the output shows the password")
+	}
+	entries, _ := os.ReadDir(out)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !strings.Contains(strings.Join(names, " "), "checkpoint") {
+		t.Errorf("no checkpoint in %s: %v", out, names)
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -107,7 +109,7 @@ func (r *recorder) logged(step int, err error) error {
 	if !r.warned && r.warn != nil {
 		r.warned = true
 		fmt.Fprintf(r.warn, "\nganbook: warning: at step %d the tracker database could not be written (%v); training goes on, and up to %d points wait in memory and are written when it is back\n",
-			step, err, tracker.DefaultMaxBuffered)
+			step, err, bufferBound())
 	}
 	return nil
 }
@@ -129,3 +131,12 @@ func (r *recorder) end(runErr error) error {
 // runIDFile is where an output directory remembers its tracker run, so that
 // --resume can link the continuation to it.
 func runIDFile(out string) string { return filepath.Join(out, "tracker-run-id") }
+
+// bufferBound is how many points a run keeps in memory while the database
+// cannot be written: GANBOOK_MAX_BUFFERED, or the tracker's default.
+func bufferBound() int {
+	if n, err := strconv.Atoi(os.Getenv(maxBufferedEnv)); err == nil && n > 0 {
+		return n
+	}
+	return tracker.DefaultMaxBuffered
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -47,6 +48,24 @@ func heartbeatOptions(value string) ([]tracker.Option, error) {
 	return []tracker.Option{tracker.WithHeartbeat(timeout/5, timeout)}, nil
 }
 
+// maxBufferedEnv names the setting of how many metric points a run keeps in
+// memory while the database cannot be written (default
+// tracker.DefaultMaxBuffered); past it the training stops with a checkpoint.
+const maxBufferedEnv = "GANBOOK_MAX_BUFFERED"
+
+// maxBufferedOptions returns the store options that the value of
+// GANBOOK_MAX_BUFFERED asks for (none when empty).
+func maxBufferedOptions(value string) ([]tracker.Option, error) {
+	if value == "" {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(value)
+	if err != nil || n < 100 {
+		return nil, fmt.Errorf("%s=%q: want a number of points, at least 100", maxBufferedEnv, value)
+	}
+	return []tracker.Option{tracker.WithMaxBuffered(n)}, nil
+}
+
 // openStore opens the tracker database, creating it when there is none: only
 // commands that start runs (train, reproduce) call it directly.
 func openStore(location string, opts ...tracker.Option) (*tracker.Store, error) {
@@ -54,6 +73,11 @@ func openStore(location string, opts ...tracker.Option) (*tracker.Store, error) 
 	if err != nil {
 		return nil, err
 	}
+	mb, err := maxBufferedOptions(os.Getenv(maxBufferedEnv))
+	if err != nil {
+		return nil, err
+	}
+	hb = append(hb, mb...)
 	store, err := tracker.Open(location, append(hb, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("--db %s: %w", tracker.RedactURL(location), err)

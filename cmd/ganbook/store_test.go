@@ -99,3 +99,24 @@ func TestHeartbeatOptions(t *testing.T) {
 		t.Error("openStore accepted GANBOOK_HEARTBEAT_TIMEOUT=bad")
 	}
 }
+
+func TestMaxBufferedOptions(t *testing.T) {
+	tests := []struct {
+		value string
+		opts  int // options returned; -1 for an error
+	}{
+		{"", 0}, {"100", 1}, {"1048576", 1}, {"99", -1}, {"0", -1}, {"-5", -1}, {"1e6", -1}, {"many", -1},
+	}
+	for _, tt := range tests {
+		opts, err := maxBufferedOptions(tt.value)
+		if tt.opts < 0 {
+			if err == nil || !strings.Contains(err.Error(), maxBufferedEnv) {
+				t.Errorf("%q: %v; want an error naming %s", tt.value, err, maxBufferedEnv)
+			}
+			continue
+		}
+		if err != nil || len(opts) != tt.opts {
+			t.Errorf("%q: %d options, %v; want %d", tt.value, len(opts), err, tt.opts)
+		}
+	}
+}

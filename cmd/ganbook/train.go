@@ -190,11 +190,19 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// A tracker that can keep no more points (the database unreachable for
+	// longer than its buffer lasts) ends the training, which then saves a
+	// checkpoint as on Ctrl-C.
+	ctx, abandon := context.WithCancelCause(ctx)
+	defer abandon(nil)
 	start := time.Now()
 	last, err := trainer.Run(ctx, gan.RunOptions{Hooks: gan.Hooks{
 		OnStep: func(m gan.StepMetrics) {
 			if e := rec.step(m); e != nil && logErr == nil {
 				logErr = e
+				if errors.Is(e, tracker.ErrBacklog) {
+					abandon(e)
+				}
 			}
 			progress.step(m)
 			if evaluator != nil && (m.Step%f.evalEvery == 0 || m.Step == total) {
@@ -222,6 +230,10 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 	res.last = last
 	if err == nil && logErr != nil {
 		err = fmt.Errorf("recording the run in %s: %w", tracker.RedactURL(f.db), logErr)
+	}
+	if cause := context.Cause(ctx); errors.Is(err, context.Canceled) && errors.Is(cause, tracker.ErrBacklog) {
+		err = fmt.Errorf("stopped at step %d/%d: the tracker database %s could not be written for longer than the memory buffer lasts: %w; checkpoint saved in %s (continue with --resume --out %s once the database is back)",
+			trainer.Step(), total, tracker.RedactURL(f.db), cause, f.out, f.out)
 	}
 	if endErr := rec.end(err); endErr != nil {
 		err = errors.Join(err, fmt.Errorf("recording the run's end: %w", endErr))
