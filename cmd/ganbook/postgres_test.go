@@ -71,7 +71,7 @@ func TestPostgresCommands(t *testing.T) {
 		t.Errorf("export: want 3 d_loss rows:\n%s", r.stdout)
 	}
 	run(env, "tag", ids[0][:6], "keep=yes")
-	if r := run(env, "rm", "--yes", ids[1]); !strings.Contains(r.stdout, "deleted "+ids[1]) {
+	if r := run(env, "rm", "--yes", ids[1]); !strings.Contains(r.stdout, "deleted "+ids[1]) || !strings.Contains(r.stdout, "freed ") {
 		t.Errorf("rm:\n%s", r.stdout)
 	}
 	if err := json.Unmarshal([]byte(run(env, "runs", "--json", "--filter", "tags.keep = 'yes'").stdout), &listed); err != nil || len(listed) != 1 || listed[0].ID != ids[0] {

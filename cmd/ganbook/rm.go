@@ -73,6 +73,10 @@ the question, and without a terminal --yes is required.`,
 				fmt.Fprintf(cmd.ErrOrStderr(), "ganbook rm: the runs are deleted, but their space was not reclaimed (another process may be writing; run rm again later): %v\n", err)
 				return nil
 			}
+			if after >= before {
+				fmt.Fprintf(out, "freed space kept for reuse inside the database (%s); the server gives little back to the file system\n", formatBytes(after))
+				return nil
+			}
 			fmt.Fprintf(out, "freed %s: the database went from %s to %s\n", formatBytes(before-after), formatBytes(before), formatBytes(after))
 			return nil
 		})
