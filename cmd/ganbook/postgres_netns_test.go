@@ -42,10 +42,11 @@ func TestPostgresAcrossNamespaces(t *testing.T) {
 	if _, err := exec.LookPath("ip"); err != nil {
 		pgtest.Unavailable(t, fmt.Errorf("iproute2's ip: %w", err))
 	}
-	// Names and a 10.N.0.0/16 network unlikely to clash with other tests.
+	// Names, and addresses in 198.18.0.0/15 (set aside for network tests,
+	// RFC 2544), that other tests running at once do not use.
 	tag := strconv.Itoa(os.Getpid() % 100000)
-	octet := 100 + os.Getpid()%100
-	net := func(link, host int) string { return fmt.Sprintf("10.%d.%d.%d", octet, link, host) }
+	block := os.Getpid() % 80 * 3
+	net := func(link, host int) string { return fmt.Sprintf("198.18.%d.%d", block+link, host) }
 	dbNS, nsA, nsB := "gbdb"+tag, "gba"+tag, "gbb"+tag
 	for _, ns := range []string{dbNS, nsA, nsB} {
 		ipCmd(t, "netns", "add", ns)
@@ -73,7 +74,7 @@ func TestPostgresAcrossNamespaces(t *testing.T) {
 		Netns:    dbNS,
 		Listen:   strings.Join([]string{net(1, 1), net(2, 1), net(3, 1)}, ","),
 		Host:     net(3, 1),
-		AllowNet: fmt.Sprintf("10.%d.0.0/16", octet),
+		AllowNet: "198.18.0.0/15",
 	})
 	if err != nil {
 		t.Fatalf("PostgreSQL in namespace %s: %v", dbNS, err)
