@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"time"
 
@@ -32,11 +33,19 @@ type RunSpec struct {
 func DefaultExperiment(cfg gan.Config) string { return cfg.Dataset + "-" + cfg.Model }
 
 // Recording is one training run being written into the tracker. Logging
-// only buffers (the tracker writes off the training goroutine); the first
-// logging error is kept, training goes on, and the run then ends FAILED.
+// only buffers (the tracker writes off the training goroutine). An error
+// that loses data (the buffer full, the run deleted or ended) is kept:
+// training goes on and the run then ends FAILED. Any other error is a
+// background write that failed (the database restarting, the network down):
+// the points stay buffered and are written when it is back, so it is only
+// reported, once, to the writer set with WarnTo.
 type Recording struct {
 	run *tracker.Run
 	err error
+
+	warn        io.Writer
+	bufferBound int
+	warned      bool
 }
 
 // Start starts recording a run of t in store: the config's params, the
@@ -83,18 +92,40 @@ func (r *Recording) Step(m gan.StepMetrics) { r.Metrics(m.Step, StepMetricValues
 
 // Metrics logs other metrics (e.g. quality measurements) at a step.
 func (r *Recording) Metrics(step int, values map[string]float64) {
-	r.keep(r.run.LogMetrics(int64(step), values))
+	r.keep(step, r.run.LogMetrics(int64(step), values))
 }
 
 // Sample logs a sample grid (PNG) under SamplesKey.
 func (r *Recording) Sample(step int, png []byte) {
-	r.keep(r.run.LogImage(SamplesKey, int64(step), png))
+	r.keep(step, r.run.LogImage(SamplesKey, int64(step), png))
 }
 
-func (r *Recording) keep(err error) {
-	if err != nil && r.err == nil {
+// WarnTo makes the first failed background write print one warning line to
+// w; bufferBound is the number of points the store keeps meanwhile.
+func (r *Recording) WarnTo(w io.Writer, bufferBound int) {
+	r.warn, r.bufferBound = w, bufferBound
+}
+
+func (r *Recording) keep(step int, err error) {
+	if err == nil {
+		return
+	}
+	if !losesData(err) {
+		if !r.warned && r.warn != nil {
+			r.warned = true
+			fmt.Fprintf(r.warn, "\nganbook: warning: at step %d the tracker database could not be written (%v); training goes on, and up to %d points wait in memory and are written when it is back\n",
+				step, err, r.bufferBound)
+		}
+		return
+	}
+	if r.err == nil {
 		r.err = err
 	}
+}
+
+// losesData reports whether a logging error means data was not kept.
+func losesData(err error) bool {
+	return errors.Is(err, tracker.ErrBacklog) || errors.Is(err, tracker.ErrNotFound) || errors.Is(err, tracker.ErrRunEnded)
 }
 
 // Err is the first logging error, nil if none.

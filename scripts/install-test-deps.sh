@@ -28,6 +28,7 @@ if ((${#missing[@]})); then
   fi
 fi
 
+scripts/deps/postgres.sh
 go mod download
 scripts/deps/jupyter.sh # JupyterLab, nbclient and nbconvert, pinned, in ganbook's venv-jupyter
 # Build the pinned GoNB and goimports now (cached in ~/.cache/ganbook/bin), registering the kernel

@@ -3,14 +3,21 @@ package tracker
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
 
 // Backend stores runs. The Store adds buffering, heartbeats, liveness and
 // filter parsing on top of it, so a backend only persists and queries.
-// The SQLite backend (package tracker/sqlite) is the one implementation;
-// its tests are the contract.
+// Backends register themselves by URL scheme (RegisterBackend); the
+// contract every backend must keep is the test suite of package
+// tracker/storetest, which each backend's tests run.
 //
 // Methods taking a run id get a full id (the Store resolves prefixes with
 // ResolveID) and return an error wrapping ErrNotFound when no run has it.
@@ -101,27 +108,135 @@ type BackendConfig struct {
 	BusyTimeout time.Duration
 	// ReadOnly opens without writing anything, not even a migration.
 	ReadOnly bool
+	// MustExist opens an existing tracker database only: where there is
+	// none (no SQLite file; a PostgreSQL database without the tracker's
+	// schema), Open fails with an error wrapping ErrNoDatabase and creates
+	// nothing.
+	MustExist bool
 }
 
-// OpenFunc opens a backend at a path.
-type OpenFunc func(path string, cfg BackendConfig) (Backend, error)
+// OpenFunc opens a backend. It gets the location as given to Open (for
+// example "runs/ganbook.db", "sqlite:runs/ganbook.db" or
+// "postgres://user@host/db"); errors must not repeat a password it holds
+// (see RedactURL).
+type OpenFunc func(location string, cfg BackendConfig) (Backend, error)
+
+// DefaultScheme is the scheme of a location that names none: a bare path.
+const DefaultScheme = "sqlite"
 
 var (
-	registryMu  sync.Mutex
-	openBackend OpenFunc
+	registryMu sync.Mutex
+	backends   = map[string]OpenFunc{}
 )
 
-// RegisterBackend makes a backend available to Open. A backend package
-// calls it from its init function; importing the package for its side
-// effect is enough. It panics if called twice.
-func RegisterBackend(open OpenFunc) {
+// RegisterBackend makes a backend available to Open for locations of the
+// given URL scheme ("sqlite", "postgres"). A backend package calls it from
+// its init function, so importing the package for its side effect is
+// enough. A scheme registered already keeps its first backend, and the
+// second registration returns an error wrapping ErrBackendRegistered
+// rather than panic: nothing is lost, and the caller decides whether that
+// matters.
+func RegisterBackend(scheme string, open OpenFunc) error {
+	scheme = strings.ToLower(scheme)
+	if open == nil || !validScheme(scheme) {
+		return fmt.Errorf("tracker: RegisterBackend(%q): need a scheme of letters, digits, + - . and an OpenFunc", scheme)
+	}
 	registryMu.Lock()
 	defer registryMu.Unlock()
-	if open == nil || openBackend != nil {
-		panic("tracker: RegisterBackend called twice or with nil")
+	if _, ok := backends[scheme]; ok {
+		return fmt.Errorf("%w: %q", ErrBackendRegistered, scheme)
 	}
-	openBackend = open
+	backends[scheme] = open
+	return nil
 }
 
-// ErrNoBackend is returned by Open when no backend package was imported.
-var ErrNoBackend = errors.New(`tracker: no storage backend registered; add import _ "github.com/ganbook/ganbook/tracker/sqlite"`)
+// Backends returns the registered schemes, sorted.
+func Backends() []string {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	return slices.Sorted(maps.Keys(backends))
+}
+
+var (
+	// ErrBackendRegistered is returned by RegisterBackend for a scheme that
+	// has a backend already.
+	ErrBackendRegistered = errors.New("tracker: a backend is already registered for the scheme")
+	// ErrNoBackend is returned by Open for a location whose scheme has no
+	// registered backend.
+	ErrNoBackend = errors.New("tracker: no storage backend registered for the location")
+	// ErrNoDatabase is returned by Open with MustExist where there is no
+	// tracker database.
+	ErrNoDatabase = errors.New("tracker: no tracker database")
+)
+
+// Scheme returns the scheme that selects the backend of a location:
+// "scheme:" at its start when that scheme is registered or followed by
+// "//" (a URL); otherwise, for a bare file path, DefaultScheme.
+func Scheme(location string) string {
+	scheme, rest, ok := strings.Cut(location, ":")
+	if !ok || !validScheme(scheme) {
+		return DefaultScheme
+	}
+	scheme = strings.ToLower(scheme)
+	registryMu.Lock()
+	_, registered := backends[scheme]
+	registryMu.Unlock()
+	if registered || strings.HasPrefix(rest, "//") {
+		return scheme
+	}
+	return DefaultScheme
+}
+
+func validScheme(s string) bool {
+	if s == "" || !(s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z') {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// OpenBackend opens the backend for a location, chosen by its scheme (see
+// Scheme), without a Store on top: for tools that copy or inspect a
+// database at the backend's level.
+func OpenBackend(location string, cfg BackendConfig) (Backend, error) {
+	scheme := Scheme(location)
+	registryMu.Lock()
+	open := backends[scheme]
+	registryMu.Unlock()
+	if open == nil {
+		known := Backends()
+		hint := `import _ "github.com/ganbook/ganbook/tracker/` + scheme + `"`
+		if len(known) > 0 {
+			hint = "registered: " + strings.Join(known, ", ")
+		}
+		return nil, fmt.Errorf("%w: %s (scheme %q; %s)", ErrNoBackend, RedactURL(location), scheme, hint)
+	}
+	if cfg.BusyTimeout <= 0 {
+		cfg.BusyTimeout = DefaultBusyTimeout
+	}
+	return open(location, cfg)
+}
+
+// RedactURL returns location with the password of a URL, or of a
+// password=... setting, replaced by "xxxxx", for printing.
+func RedactURL(location string) string {
+	if u, err := url.Parse(location); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			location = u.String()
+		}
+	} else if err != nil && strings.Contains(location, "://") {
+		// Unparseable URL: cut everything between "://" and the last "@".
+		if i, j := strings.Index(location, "://"), strings.LastIndex(location, "@"); j > i {
+			location = location[:i+3] + "xxxxx" + location[j:]
+		}
+	}
+	return passwordSetting.ReplaceAllString(location, "${1}xxxxx")
+}
+
+// passwordSetting matches password=VALUE in a URL query or a key=value DSN.
+var passwordSetting = regexp.MustCompile(`(?i)(\bpassword=)[^&\s]*`)

@@ -5,8 +5,11 @@
 // It is modelled on database/sql: Open returns a *Store that is safe for
 // concurrent use, StartRun returns a *Run handle, and every failure is an
 // error value. The storage itself lives in a backend package that registers
-// itself, in the way database/sql drivers do; the SQLite backend is
-// github.com/ganbook/ganbook/tracker/sqlite:
+// itself for a URL scheme, in the way database/sql drivers do, and Open picks
+// the backend by the scheme of its location: a bare path or "sqlite:PATH"
+// for github.com/ganbook/ganbook/tracker/sqlite, "postgres://…" for
+// github.com/ganbook/ganbook/tracker/postgres. Package tracker/storetest is
+// the contract every backend passes:
 //
 //	import (
 //		"github.com/ganbook/ganbook/tracker"

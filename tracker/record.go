@@ -47,7 +47,8 @@ type ReproRecord struct {
 	Config json.RawMessage `json:"config,omitempty"`
 	// Datasets lists the data files read, with their hashes (see HashFiles).
 	Datasets []FileHash `json:"datasets,omitempty"`
-	// CommandLine is os.Args of the process that ran.
+	// CommandLine is os.Args of the process that ran, with passwords in
+	// database URLs redacted (RedactURL).
 	CommandLine []string `json:"command_line,omitempty"`
 }
 
@@ -74,7 +75,7 @@ func CollectEnvironment(ctx context.Context, dir string) (ReproRecord, error) {
 		Arch:        runtime.GOARCH,
 		CPU:         cpuModel(),
 		NumCPU:      runtime.NumCPU(),
-		CommandLine: slices.Clone(os.Args),
+		CommandLine: redactArgs(os.Args),
 	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		fromBuildInfo(&rec, bi)
@@ -279,4 +280,14 @@ func jsonEqual(a, b json.RawMessage) bool {
 	ca, _ := json.Marshal(va)
 	cb, _ := json.Marshal(vb)
 	return bytes.Equal(ca, cb)
+}
+
+// redactArgs returns the arguments with the passwords of URLs (a --db
+// postgres://user:password@host, say) replaced.
+func redactArgs(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = RedactURL(a)
+	}
+	return out
 }

@@ -44,6 +44,7 @@ type config struct {
 	busyTimeout       time.Duration
 	maxBuffered       int
 	readOnly          bool
+	mustExist         bool
 }
 
 // Option configures a Store.
@@ -83,17 +84,22 @@ func ReadOnly() Option {
 	return func(c *config) { c.readOnly = true }
 }
 
-// Open opens, creating it if needed, the tracker database at path with the
-// registered backend. The directory must exist.
-func Open(path string, opts ...Option) (*Store, error) {
-	registryMu.Lock()
-	open := openBackend
-	registryMu.Unlock()
-	if open == nil {
-		return nil, ErrNoBackend
-	}
+// MustExist opens an existing database only: where there is none, Open
+// returns an error wrapping ErrNoDatabase and leaves nothing behind. Every
+// command that only reads or edits runs wants it; only a command that
+// starts runs should create a database.
+func MustExist() Option {
+	return func(c *config) { c.mustExist = true }
+}
+
+// Open opens the tracker database at location with the backend its scheme
+// selects (see Scheme): a file path or "sqlite:PATH" for SQLite,
+// "postgres://…" for PostgreSQL once that backend's package is imported.
+// It creates the database (an SQLite file's directory must exist) unless
+// MustExist or ReadOnly is given.
+func Open(location string, opts ...Option) (*Store, error) {
 	cfg := newConfig(opts)
-	b, err := open(path, BackendConfig{BusyTimeout: cfg.busyTimeout, ReadOnly: cfg.readOnly})
+	b, err := OpenBackend(location, BackendConfig{BusyTimeout: cfg.busyTimeout, ReadOnly: cfg.readOnly, MustExist: cfg.mustExist || cfg.readOnly})
 	if err != nil {
 		return nil, err
 	}

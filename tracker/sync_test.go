@@ -226,3 +226,15 @@ func TestCopyRunInterruptedIsRedone(t *testing.T) {
 		})
 	}
 }
+
+// openStore opens a new SQLite store in a temporary directory.
+func openStore(t *testing.T, opts ...tracker.Option) (*tracker.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "runs.db")
+	s, err := tracker.Open(path, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ganbook/ganbook/internal/pgtest"
 )
 
 // ganbookBin is the command under test, built once by TestMain so that tests
@@ -25,6 +27,7 @@ func TestMain(m *testing.M) {
 		panic("building ganbook: " + err.Error())
 	}
 	code := m.Run()
+	pgtest.Stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -16,27 +16,6 @@ import (
 	"github.com/ganbook/ganbook/tracker"
 )
 
-// dbFlag adds --db to a tracker command.
-func dbFlag(cmd *cobra.Command) *string {
-	db := new(string)
-	cmd.Flags().StringVar(db, "db", defaultDB(), "tracker database (env GANBOOK_DB)")
-	return db
-}
-
-// withStore opens the database (read-only when asked) for one command.
-func withStore(db string, readOnly bool, fn func(*tracker.Store) error) error {
-	var opts []tracker.Option
-	if readOnly {
-		opts = append(opts, tracker.ReadOnly())
-	}
-	store, err := openStore(db, opts...)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	return fn(store)
-}
-
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -176,29 +155,4 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func newRmCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "rm RUN...",
-		Short: "Delete runs and everything recorded for them",
-		Args:  cobra.MinimumNArgs(1),
-	}
-	db := dbFlag(cmd)
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		return withStore(*db, false, func(store *tracker.Store) error {
-			for _, id := range args {
-				run, err := store.Run(cmd.Context(), id)
-				if err != nil {
-					return err
-				}
-				if err := store.DeleteRun(cmd.Context(), run.ID); err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "deleted %s (%s)\n", run.ID, run.Name)
-			}
-			return nil
-		})
-	}
-	return cmd
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/ganbook/ganbook/gan"
 	"github.com/ganbook/ganbook/gan/quality"
 	"github.com/ganbook/ganbook/gantrack"
+	"github.com/ganbook/ganbook/tracker"
 )
 
 // exitProcess ends the process when a training step hangs.
@@ -141,6 +142,7 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 		return res, err
 	}
 	res.runID = rec.Run().ID()
+	rec.WarnTo(stderr, bufferBound())
 	if err := os.MkdirAll(f.out, 0o755); err != nil {
 		return res, rec.End(err)
 	}
@@ -148,7 +150,7 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 		return res, rec.End(err)
 	}
 	fmt.Fprintf(stderr, "ganbook: run %s (%s) in %s: training %s on %s (%d images), %s loss, %d steps of batch %d, backend %s, output %s\n",
-		res.runID[:8], rec.Run().Name(), f.db, cfg.Model, cfg.Dataset, ds.N, cfg.Loss, total, cfg.Batch, backend.Name(), f.out)
+		res.runID[:8], rec.Run().Name(), tracker.RedactURL(f.db), cfg.Model, cfg.Dataset, ds.N, cfg.Loss, total, cfg.Batch, backend.Name(), f.out)
 
 	progress := newProgress(stderr, trainer.Step(), total, f.progressEvery)
 	var evalErr error // the first evaluation error; training goes on, the run ends FAILED
@@ -172,10 +174,18 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// A tracker that can keep no more points (the database unreachable for
+	// longer than its buffer lasts) ends the training, which then saves a
+	// checkpoint as on Ctrl-C.
+	ctx, abandon := context.WithCancelCause(ctx)
+	defer abandon(nil)
 	start := time.Now()
 	last, err := trainer.Run(ctx, gan.RunOptions{Hooks: gan.Hooks{
 		OnStep: func(m gan.StepMetrics) {
 			rec.Step(m)
+			if errors.Is(rec.Err(), tracker.ErrBacklog) {
+				abandon(rec.Err())
+			}
 			progress.step(m)
 			if evaluator != nil && (m.Step%f.evalEvery == 0 || m.Step == total) {
 				evaluate(m.Step)
@@ -209,6 +219,10 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 	if err == nil && evalErr != nil {
 		err = evalErr
 	}
+	if cause := context.Cause(ctx); errors.Is(err, context.Canceled) && errors.Is(cause, tracker.ErrBacklog) {
+		err = fmt.Errorf("stopped at step %d/%d: the tracker database %s could not be written for longer than the memory buffer lasts: %w; checkpoint saved in %s (continue with --resume --out %s once the database is back)",
+			trainer.Step(), total, tracker.RedactURL(f.db), cause, f.out, f.out)
+	}
 	err = rec.End(err)
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stdout, "interrupted at step %d/%d; checkpoint saved in %s (continue with --resume --out %s); run %s marked KILLED\n",
@@ -221,7 +235,7 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 	fmt.Fprintf(stdout, "step %d/%d  D loss %.4f  G loss %.4f  D(x) %.3f  D(G(z)) %.3f  (%s)\n",
 		last.Step, total, last.DLoss, last.GLoss, last.DReal, last.DFake, time.Since(start).Round(time.Second))
 	fmt.Fprintf(stdout, "samples: %s\n", res.samplePath)
-	fmt.Fprintf(stdout, "run: %s (ganbook show %s --db %s)\n", res.runID, res.runID[:8], f.db)
+	fmt.Fprintf(stdout, "run: %s (ganbook show %s --db %s)\n", res.runID, res.runID[:8], tracker.RedactURL(f.db))
 	return res, nil
 }
 

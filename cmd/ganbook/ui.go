@@ -38,7 +38,7 @@ runs; an --addr on another interface shows them to the network.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, err := tracker.Open(dbPath, tracker.ReadOnly())
 			if err != nil {
-				return fmt.Errorf("--db %s: %w", dbPath, err)
+				return fmt.Errorf("--db %s: %w", tracker.RedactURL(dbPath), err)
 			}
 			defer store.Close()
 			ln, err := net.Listen("tcp", addr)
@@ -48,7 +48,7 @@ runs; an --addr on another interface shows them to the network.`,
 			if !web.IsLoopback(ln.Addr().String()) {
 				fmt.Fprintf(cmd.ErrOrStderr(), "ganbook ui: warning: listening on %s, not on loopback: anyone who can reach it can read the runs\n", ln.Addr())
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "ganbook ui: serving %s at http://%s/ (Ctrl-C to stop)\n", dbPath, ln.Addr())
+			fmt.Fprintf(cmd.OutOrStdout(), "ganbook ui: serving %s at http://%s/ (Ctrl-C to stop)\n", tracker.RedactURL(dbPath), ln.Addr())
 			ctx := cmd.Context()
 			if ctx == nil {
 				ctx = context.Background()

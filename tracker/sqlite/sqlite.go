@@ -21,9 +21,21 @@ import (
 )
 
 func init() {
-	tracker.RegisterBackend(func(path string, cfg tracker.BackendConfig) (tracker.Backend, error) {
-		return Open(path, cfg)
+	// The only other registration of "sqlite" would be a second copy of
+	// this package in one binary; the first copy then serves.
+	_ = tracker.RegisterBackend("sqlite", func(location string, cfg tracker.BackendConfig) (tracker.Backend, error) {
+		return Open(Path(location), cfg)
 	})
+}
+
+// Path returns the file path of a location given to tracker.Open: a bare
+// path, "sqlite:PATH" or "sqlite://PATH" ("sqlite:///abs/path" for an
+// absolute one).
+func Path(location string) string {
+	if scheme, rest, ok := strings.Cut(location, ":"); ok && strings.EqualFold(scheme, "sqlite") {
+		return strings.TrimPrefix(rest, "//")
+	}
+	return location
 }
 
 //go:embed migrations/*.sql
@@ -98,6 +110,8 @@ type DB struct {
 	db       *sql.DB
 	path     string
 	readOnly bool
+	// mustExist refuses a file without the tracker's schema.
+	mustExist bool
 	// rollups tells whether the schema has metric_rollups. Only a read-only
 	// handle on a database of schema version 1 lacks them; it computes
 	// envelopes from the raw points instead.
@@ -132,6 +146,8 @@ func Open(dbPath string, cfg tracker.BackendConfig) (*DB, error) {
 	}
 	if st, err := os.Stat(abs); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("tracker/sqlite: open %s: is a directory", dbPath)
+	} else if errors.Is(err, fs.ErrNotExist) && cfg.MustExist {
+		return nil, fmt.Errorf("%w: %s does not exist", tracker.ErrNoDatabase, dbPath)
 	} else if err != nil && cfg.ReadOnly {
 		return nil, fmt.Errorf("tracker/sqlite: open %s read-only: %w", dbPath, err)
 	}
@@ -161,7 +177,7 @@ func Open(dbPath string, cfg tracker.BackendConfig) (*DB, error) {
 		return nil, fmt.Errorf("tracker/sqlite: open %s: %w", dbPath, err)
 	}
 	sqldb.SetMaxIdleConns(4)
-	d := &DB{db: sqldb, path: dbPath, readOnly: cfg.ReadOnly}
+	d := &DB{db: sqldb, path: dbPath, readOnly: cfg.ReadOnly, mustExist: cfg.MustExist}
 	if err := d.prepare(busy); err != nil {
 		sqldb.Close()
 		return nil, err
@@ -190,6 +206,9 @@ func (d *DB) prepare(busy time.Duration) error {
 	version, err := d.checkVersion(ctx)
 	if err != nil {
 		return err
+	}
+	if version == 0 && d.mustExist {
+		return fmt.Errorf("%w: %s is an empty file, not a tracker database", tracker.ErrNoDatabase, d.path)
 	}
 	if d.readOnly {
 		// Version 2 only added metric_rollups, which a reader can do

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ganbook/ganbook/tracker"
+	"github.com/ganbook/ganbook/tracker/storetest"
 )
 
 // helperEnv makes the re-executed test binary open TRACKER_DB and report
@@ -41,7 +42,7 @@ func TestMain(m *testing.M) {
 		json.NewEncoder(os.Stdout).Encode(tryOpenReadOnly(os.Getenv("TRACKER_DB")))
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	storetest.Main(m)
 }
 
 func tryOpen(path string) openOutcome {
@@ -418,5 +419,45 @@ func TestIntegrityCheck(t *testing.T) {
 	}
 	if err := d.IntegrityCheck(ctx); err == nil || !strings.Contains(err.Error(), "tags row") {
 		t.Errorf("dangling tag: %v", err)
+	}
+}
+
+// TestCompact: deleting a run leaves the file's size as it was; Compact
+// gives the space back and reports both sizes.
+func TestCompact(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "runs.db")
+	d := mustOpen(t, path)
+	defer d.Close()
+	id := strings.Repeat("ab", 16)
+	if err := d.CreateRun(ctx, tracker.NewRun{ID: id, Experiment: "e", Name: "big", StartTime: time.Now(), HeartbeatTimeout: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	png := make([]byte, 1<<20) // 1 MiB of image data
+	copy(png, "\x89PNG\r\n\x1a\n")
+	for step := range int64(4) {
+		if err := d.WriteBatch(ctx, tracker.Batch{RunID: id, Images: []tracker.Image{{ImageInfo: tracker.ImageInfo{Key: "s", Step: step, Time: time.Now(), Size: len(png)}, PNG: png}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := d.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		t.Fatal(err)
+	}
+	full, _ := d.size()
+	if err := d.DeleteRun(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	before, after, err := d.Compact(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before < full || before < 4<<20 {
+		t.Errorf("size before compaction %d; want at least the %d bytes of the file with the images", before, full)
+	}
+	if after > 1<<20 || after >= before {
+		t.Errorf("size after compaction %d (before %d); want under 1 MiB", after, before)
+	}
+	if st, err := os.Stat(path); err != nil || st.Size() != after {
+		t.Errorf("file size %v (%v); Compact said %d", st.Size(), err, after)
 	}
 }

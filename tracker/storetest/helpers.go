@@ -1,4 +1,4 @@
-package tracker_test
+package storetest
 
 import (
 	"bufio"
@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ganbook/ganbook/tracker"
-	_ "github.com/ganbook/ganbook/tracker/sqlite"
 )
 
 // helperEnv selects a helper mode when the test binary re-executes itself
@@ -18,10 +17,17 @@ import (
 // of the tests.
 const helperEnv = "TRACKER_TEST_HELPER"
 
-func TestMain(m *testing.M) {
+// Main runs the tests, then the cleanups (stopping a test server, say), or,
+// in a test binary re-executed by the suite, the helper the suite asked
+// for. A backend package's TestMain calls it.
+func Main(m *testing.M, cleanups ...func()) {
 	switch mode := os.Getenv(helperEnv); mode {
 	case "":
-		os.Exit(m.Run())
+		code := m.Run()
+		for _, f := range cleanups {
+			f()
+		}
+		os.Exit(code)
 	case "log":
 		os.Exit(helperLog())
 	case "crash":

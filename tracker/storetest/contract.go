@@ -1,10 +1,9 @@
-package tracker_test
+package storetest
 
 import (
 	"bufio"
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"math"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -25,63 +23,13 @@ import (
 	"github.com/ganbook/ganbook/tracker"
 )
 
-func openStore(t *testing.T, opts ...tracker.Option) (*tracker.Store, string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "runs.db")
-	s, err := tracker.Open(path, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s, path
-}
-
-// rawStatus reads a run's status column directly, bypassing the tracker.
-func rawStatus(t *testing.T, path, id string) string {
-	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var status string
-	if err := db.QueryRow(`SELECT status FROM runs WHERE id = ?`, id).Scan(&status); err != nil {
-		t.Fatal(err)
-	}
-	return status
-}
-
-// stopOutsideTransaction SIGSTOPs the process at a moment it holds no write
-// lock on the database: a process stopped mid-transaction would hold the lock
-// and make every other writer wait out its busy timeout (SQLite's rule, not
-// the tracker's), which is not what the liveness test is about.
-func stopOutsideTransaction(t *testing.T, cmd *exec.Cmd, path string) {
-	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=0&_txlock=immediate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for range 100 {
-		cmd.Process.Signal(syscall.SIGSTOP)
-		tx, err := db.Begin() // BEGIN IMMEDIATE: fails at once while another writer holds the lock
-		if err == nil {
-			tx.Rollback()
-			return
-		}
-		cmd.Process.Signal(syscall.SIGCONT)
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("could not stop the helper outside a write transaction in 100 tries")
-}
-
 func samePoint(a, b float64) bool {
 	return math.Float64bits(a) == math.Float64bits(b) || (math.IsNaN(a) && math.IsNaN(b))
 }
 
-func TestNonFiniteRoundTrip(t *testing.T) {
+func testNonFiniteRoundTrip(t *testing.T, tg Target) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s, _ := tg.open(t)
 	run, err := s.StartRun(ctx, "", "nan", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -159,9 +107,9 @@ func TestNonFiniteRoundTrip(t *testing.T) {
 	}
 }
 
-func TestLifecycleAndQueries(t *testing.T) {
+func testLifecycleAndQueries(t *testing.T, tg Target) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s, _ := tg.open(t)
 	rec := tracker.ReproRecord{GitCommit: "abc123", GoVersion: "go1.26", OS: "linux", Arch: "amd64", Seed: 42,
 		Config: json.RawMessage(`{"lr":0.0002}`), Datasets: []tracker.FileHash{{Path: "x.gz", Size: 3, SHA256: "00"}},
 		CommandLine: []string{"ganbook", "train"}, Modules: map[string]string{"m": "v1"}}
@@ -285,10 +233,10 @@ func TestLifecycleAndQueries(t *testing.T) {
 	}
 }
 
-func TestKillFlushesFirst(t *testing.T) {
+func testKillFlushesFirst(t *testing.T, tg Target) {
 	ctx := context.Background()
 	// A flush interval far longer than the test: only Kill's flush can store the points.
-	s, path := openStore(t, tracker.WithFlushInterval(time.Hour))
+	s, path := tg.open(t, tracker.WithFlushInterval(time.Hour))
 	run, err := s.StartRun(ctx, "", "interrupted", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -318,9 +266,9 @@ func TestKillFlushesFirst(t *testing.T) {
 	}
 }
 
-func TestDeleteLiveRun(t *testing.T) {
+func testDeleteLiveRun(t *testing.T, tg Target) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s, _ := tg.open(t)
 	run, err := s.StartRun(ctx, "", "doomed", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -344,9 +292,9 @@ func TestDeleteLiveRun(t *testing.T) {
 	}
 }
 
-func TestRunIDs(t *testing.T) {
+func testRunIDs(t *testing.T, tg Target) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s, _ := tg.open(t)
 	var ids []string
 	// 17 runs: two must share their first hex digit.
 	for i := range 17 {
@@ -426,10 +374,10 @@ func TestRunIDs(t *testing.T) {
 //	r3    FAILED    0.0002        adam  0.65                    best=no
 //	r4    KILLED    2e-4 (float32) -    NaN (earlier 0.1)       -
 //	r5    RUNNING   -             adam  -                       note=o'brien
-func filterFixture(t *testing.T) *tracker.Store {
+func filterFixture(t *testing.T, tg Target) *tracker.Store {
 	t.Helper()
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s, _ := tg.open(t)
 	start := func(name string, params map[string]any, tags map[string]string) *tracker.Run {
 		r, err := s.StartRun(ctx, "mnist", name, params, tracker.WithTags(tags))
 		if err != nil {
@@ -465,9 +413,9 @@ func names(runs []tracker.RunInfo) string {
 	return strings.Join(out, ",")
 }
 
-func TestFilterEndToEnd(t *testing.T) {
+func testFilterEndToEnd(t *testing.T, tg Target) {
 	ctx := context.Background()
-	s := filterFixture(t)
+	s := filterFixture(t, tg)
 	tests := []struct {
 		filter string
 		want   string // names in the default order, newest first
@@ -522,9 +470,9 @@ func TestFilterEndToEnd(t *testing.T) {
 	}
 }
 
-func TestOrderEndToEnd(t *testing.T) {
+func testOrderEndToEnd(t *testing.T, tg Target) {
 	ctx := context.Background()
-	s := filterFixture(t)
+	s := filterFixture(t, tg)
 	tests := []struct {
 		order string
 		limit int
@@ -560,9 +508,9 @@ func TestOrderEndToEnd(t *testing.T) {
 	}
 }
 
-func TestCompare(t *testing.T) {
+func testCompare(t *testing.T, tg Target) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s, _ := tg.open(t)
 	a, _ := s.StartRun(ctx, "", "a", map[string]any{"lr": 0.0002, "batch": 64, "opt": "adam"})
 	b, _ := s.StartRun(ctx, "", "b", map[string]any{"lr": "2e-4", "batch": 128, "beta1": 0.5})
 	for i, v := range []float64{3, 1, 2} {
@@ -605,9 +553,9 @@ func TestCompare(t *testing.T) {
 	}
 }
 
-func TestReadOnlyStore(t *testing.T) {
+func testReadOnlyStore(t *testing.T, tg Target) {
 	ctx := context.Background()
-	s, path := openStore(t)
+	s, path := tg.open(t)
 	r, _ := s.StartRun(ctx, "", "x", map[string]any{"a": 1})
 	r.LogMetric("m", 0, 1)
 	r.Finish(ctx)
@@ -638,9 +586,9 @@ func TestReadOnlyStore(t *testing.T) {
 // storing it, a read-write store stores it; continued (SIGCONT) it is
 // RUNNING again; killed (SIGKILL) it is KILLED for good, ending at its last
 // heartbeat, with every point flushed before the kill stored.
-func TestHeartbeatTimeout(t *testing.T) {
+func testHeartbeatTimeout(t *testing.T, tg Target) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "crash.db")
+	path := tg.NewDatabase(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"=crash", "TRACKER_DB="+path)
 	cmd.Stderr = os.Stderr
@@ -677,7 +625,7 @@ func TestHeartbeatTimeout(t *testing.T) {
 		t.Fatalf("live helper's run: %s; want RUNNING", st)
 	}
 
-	stopOutsideTransaction(t, cmd, path)
+	tg.stopIdle(t, path, cmd.Process)
 	time.Sleep(pastTimeout)
 	if st := rawStatus(t, path, id); st != "RUNNING" {
 		t.Fatalf("stored status %s before any query; want RUNNING", st)
@@ -734,9 +682,9 @@ func TestHeartbeatTimeout(t *testing.T) {
 
 // TestConcurrentProcesses has 8 processes log 5,000 points each to one new
 // database at once.
-func TestConcurrentProcesses(t *testing.T) {
+func testConcurrentProcesses(t *testing.T, tg Target) {
 	const procs, points = 8, 5000
-	path := filepath.Join(t.TempDir(), "shared.db")
+	path := tg.NewDatabase(t)
 	start := time.Now().Add(time.Second).UnixNano()
 	cmds := make([]*exec.Cmd, procs)
 	outputs := make([]*bytes.Buffer, procs)
@@ -815,8 +763,8 @@ func TestConcurrentProcesses(t *testing.T) {
 
 // TestMetricEnvelopeAndSince goes through the Store: run id prefixes,
 // unknown runs and keys, and points logged by a live run.
-func TestMetricEnvelopeAndSince(t *testing.T) {
-	s, _ := openStore(t)
+func testMetricEnvelopeAndSince(t *testing.T, tg Target) {
+	s, _ := tg.open(t)
 	ctx := context.Background()
 	run, err := s.StartRun(ctx, "e", "live", nil)
 	if err != nil {
@@ -867,9 +815,9 @@ func TestMetricEnvelopeAndSince(t *testing.T) {
 	}
 }
 
-func TestStoreLogMetricsOnAnEndedRun(t *testing.T) {
+func testStoreLogMetricsOnAnEndedRun(t *testing.T, tg Target) {
 	ctx := context.Background()
-	store, _ := openStore(t)
+	store, _ := tg.open(t)
 	run, err := store.StartRun(ctx, "e", "ended", nil)
 	if err != nil {
 		t.Fatal(err)
