@@ -22,7 +22,7 @@ func Eigenvalues3(m Mat3) []complex128 {
 	c2, c1, c0 := CharPoly3(m)
 	p := func(x float64) float64 { return ((x+c2)*x+c1)*x + c0 }
 	bound := 1 + math.Max(math.Abs(c2), math.Max(math.Abs(c1), math.Abs(c0))) // Cauchy's bound
-	lo, hi := -bound, bound                                                    // p(lo) < 0 < p(hi)
+	lo, hi := -bound, bound                                                   // p(lo) < 0 < p(hi)
 	for range 200 {
 		mid := (lo + hi) / 2
 		if p(mid) < 0 {
