@@ -60,26 +60,37 @@ func TestTutorial04NumbersAndFigures(t *testing.T) {
 	if adamRank <= fl.Batch {
 		t.Errorf("Adam's first step has rank %d, not above B = %d", adamRank, fl.Batch)
 	}
+	misWired, correctNorm, err := outergrad.GeneratorGradientNorms(testBackend(t), ds.Images[:outergradReal*in], outergradSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigmoidFloor := math.Inf(1)
+	for a := -50.0; a <= 50; a += 0.01 {
+		sigmoidFloor = math.Min(sigmoidFloor, -math.Log(1/(1+math.Exp(-1/(1+math.Exp(-a))))))
+	}
 	checkTutorial(t, tutorial{
 		file: "04-outer-product-gradients.md",
 		numbers: map[string]func() float64{
-			"real":        func() float64 { return outergradReal },
-			"batch":       func() float64 { return float64(fl.Batch) },
-			"entries":     func() float64 { return float64(len(fl.GradW)) },
-			"loss":        func() float64 { return fl.Loss },
-			"relBound":    func() float64 { return math.Pow(10, math.Ceil(math.Log10(relDiff))) },
-			"xNorm":       func() float64 { return norm32(x0) },
-			"dNorm":       func() float64 { return norm32(d0) },
-			"sigma1":      func() float64 { return sp.one[0] },
-			"rank1":       func() float64 { return float64(outergrad.NumericalRank(sp.one, 1e-8)) },
-			"rankReal":    func() float64 { return float64(outergrad.NumericalRank(sp.real, 1e-8)) },
-			"adamRank":    func() float64 { return float64(adamRank) },
-			"adamNearLR":  func() float64 { return 100 * float64(nearLR) / float64(len(adamStep)) },
-			"lrD":         func() float64 { return cfg.LRD },
-			"spreadRatio": func() float64 { return spreadRatio },
-			"uniformCos":  func() float64 { return outergrad.MeanUniformCosine(rand.New(rand.NewPCG(4, 4)), in, 1000) },
-			"fakeCos":     func() float64 { return fakeCos },
-			"fakeRatio":   func() float64 { return sp.fake[1] / sp.fake[0] },
+			"real":         func() float64 { return outergradReal },
+			"batch":        func() float64 { return float64(fl.Batch) },
+			"entries":      func() float64 { return float64(len(fl.GradW)) },
+			"loss":         func() float64 { return fl.Loss },
+			"relBound":     func() float64 { return math.Pow(10, math.Ceil(math.Log10(relDiff))) },
+			"xNorm":        func() float64 { return norm32(x0) },
+			"dNorm":        func() float64 { return norm32(d0) },
+			"sigma1":       func() float64 { return sp.one[0] },
+			"rank1":        func() float64 { return float64(outergrad.NumericalRank(sp.one, 1e-8)) },
+			"rankReal":     func() float64 { return float64(outergrad.NumericalRank(sp.real, 1e-8)) },
+			"misWired":     func() float64 { return misWired },
+			"correctNorm":  func() float64 { return correctNorm },
+			"sigmoidFloor": func() float64 { return sigmoidFloor },
+			"adamRank":     func() float64 { return float64(adamRank) },
+			"adamNearLR":   func() float64 { return 100 * float64(nearLR) / float64(len(adamStep)) },
+			"lrD":          func() float64 { return cfg.LRD },
+			"spreadRatio":  func() float64 { return spreadRatio },
+			"uniformCos":   func() float64 { return outergrad.MeanUniformCosine(rand.New(rand.NewPCG(4, 4)), in, 1000) },
+			"fakeCos":      func() float64 { return fakeCos },
+			"fakeRatio":    func() float64 { return sp.fake[1] / sp.fake[0] },
 		},
 		figures: map[string]func() (string, error){
 			"img/04-gradient-columns.svg": func() (string, error) {

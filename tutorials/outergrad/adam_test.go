@@ -1,9 +1,12 @@
 package outergrad
 
 import (
+	"io"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/ganbook/ganbook/gan"
 )
 
 func TestAdamFirstStep(t *testing.T) {
@@ -52,5 +55,24 @@ func TestMeanUniformCosine(t *testing.T) {
 	// In one dimension every cosine is 1.
 	if got := MeanUniformCosine(rand.New(rand.NewPCG(1, 2)), 1, 10); math.Abs(got-1) > 1e-12 {
 		t.Errorf("1-D cosine = %v; want 1", got)
+	}
+}
+
+func TestGeneratorGradientNorms(t *testing.T) {
+	backend, err := gan.NewBackend(io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := make([]float32, 8*In)
+	r := rand.New(rand.NewPCG(5, 5))
+	for i := range real {
+		real[i] = r.Float32()
+	}
+	misWired, correct, err := GeneratorGradientNorms(backend, real, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if misWired != 0 || !(correct > 0) {
+		t.Errorf("gradient norms: loss on real images %v (want exactly 0), loss on fakes %v (want > 0)", misWired, correct)
 	}
 }
