@@ -2,6 +2,7 @@ package tutorials
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/ganbook/ganbook/tutorials/mathx"
@@ -36,6 +37,24 @@ func TestTutorial01NumbersAndFigures(t *testing.T) {
 			"wedge4":  func() float64 { return float64(mathx.WedgeComponents(4)) },
 			"wedge7":  func() float64 { return float64(mathx.WedgeComponents(7)) },
 			"jacobi7": func() float64 { return mathx.Jacobi7(e(0), e(1), e(2)).Norm() },
+			"baccab7": func() float64 { return mathx.BACCAB7(e(0), e(1), e(2)).Norm() },
+			"planes7": func() float64 { return float64(len(normalForm(t, 7).rotations)) },
+			"planes8": func() float64 { return float64(len(normalForm(t, 8).rotations)) },
+			"reconBound": func() float64 {
+				worst := math.Max(normalForm(t, 7).reconstruction, normalForm(t, 8).reconstruction)
+				if worst < 1e-12 { // the text states a bound: it holds, or the check shows the excess
+					return 1e-12
+				}
+				return worst
+			},
+			"rate3": func() float64 {
+				m := mathx.Skew(mathx.Vec3{1, 2, 2})
+				rs, err := mathx.PlanarRotations([][]float64{m[0][:], m[1][:], m[2][:]}, 1e-9)
+				if err != nil || len(rs) != 1 {
+					t.Fatalf("3-D normal form: %v, %d planes", err, len(rs))
+				}
+				return rs[0].Omega
+			},
 		},
 		figures: map[string]func() (string, error){
 			"img/01-cross-product.svg": func() (string, error) {
@@ -47,4 +66,38 @@ func TestTutorial01NumbersAndFigures(t *testing.T) {
 			},
 		},
 	})
+}
+
+// normalFormResult is the normal form of a random antisymmetric n×n matrix (seed 1, 2) and how
+// far the sum of its rotations is from the matrix.
+type normalFormResult struct {
+	rotations      []mathx.PlanarRotation
+	reconstruction float64
+}
+
+func normalForm(t *testing.T, n int) normalFormResult {
+	t.Helper()
+	r := rand.New(rand.NewPCG(1, 2))
+	a := make([][]float64, n)
+	for i := range a {
+		a[i] = make([]float64, n)
+	}
+	for i := range n {
+		for j := i + 1; j < n; j++ {
+			a[i][j] = 2*r.Float64() - 1
+			a[j][i] = -a[i][j]
+		}
+	}
+	rs, err := mathx.PlanarRotations(a, 1e-9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := mathx.SumOfRotations(rs, n)
+	worst := 0.0
+	for i := range n {
+		for j := range n {
+			worst = math.Max(worst, math.Abs(back[i][j]-a[i][j]))
+		}
+	}
+	return normalFormResult{rs, worst}
 }

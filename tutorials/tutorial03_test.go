@@ -48,12 +48,17 @@ func TestTutorial03NumbersAndFigures(t *testing.T) {
 				tr := mathx.Trajectory(mathx.OptimisticGD, z0, eta, 400)
 				return math.Pow(tr[400].Radius()/tr[300].Radius(), 0.01)
 			},
-			"consensus": func() float64 { return final(mathx.ConsensusGD(1)) },
-			"sgaLo":     func() float64 { return bisectConvergenceEdge(eta, 0, 1) },
-			"sgaHi":     func() float64 { return bisectConvergenceEdge(eta, 20, 1) },
-			"omega1":    func() float64 { return omega[0] },
-			"omega2":    func() float64 { return omega[1] },
-			"omega3":    func() float64 { return omega[2] },
+			"consensus":  func() float64 { return final(mathx.ConsensusGD(1)) },
+			"sgaLo":      func() float64 { return bisectConvergenceEdge(eta, 0, 1) },
+			"sgaHi":      func() float64 { return bisectConvergenceEdge(eta, 20, 1) },
+			"omega1":     func() float64 { return omega[0] },
+			"omega2":     func() float64 { return omega[1] },
+			"omega3":     func() float64 { return omega[2] },
+			"eigReal":    func() float64 { return real(mathx.Eigenvalues3(j)[0]) },
+			"eigPairRe":  func() float64 { return real(mathx.Eigenvalues3(j)[1]) },
+			"eigPairIm":  func() float64 { return math.Abs(imag(mathx.Eigenvalues3(j)[1])) },
+			"gdLimit":    func() float64 { return mathx.GDStepSizeLimit(mathx.Eigenvalues3(j)) },
+			"gdLimitSim": func() float64 { return mathx.GDStepSizeLimitBySimulation(j, 1) },
 		},
 		figures: map[string]func() (string, error){
 			"img/03-game-trajectories.svg": func() (string, error) {

@@ -2,10 +2,12 @@ package tutorials
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"gonum.org/v1/plot"
 
+	"github.com/ganbook/ganbook/gan"
 	"github.com/ganbook/ganbook/tutorials/outergrad"
 	"github.com/ganbook/ganbook/tutorials/panels"
 )
@@ -39,24 +41,56 @@ func TestTutorial04NumbersAndFigures(t *testing.T) {
 	if got, want := sp.one[0], norm32(x0)*norm32(d0); math.Abs(got-want) > 1e-9*want {
 		t.Errorf("σ₁(x₀⊗δ₀) = %.10g, |x₀||δ₀| = %.10g", got, want)
 	}
-	fakeLo, fakeHi, fakeCos := fakeStats(fl)
+	_, _, fakeCos := fakeStats(fl)
+	cfg := gan.DefaultConfig()
+	adamStep := outergrad.AdamFirstStep(fl.GradW, cfg.LRD, cfg.Beta1, cfg.Beta2)
+	adamSV, err := outergrad.SingularValues(adamStep, in, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nearLR := 0
+	for _, d := range adamStep {
+		if math.Abs(d) >= 0.99*cfg.LRD {
+			nearLR++
+		}
+	}
+	half := fl.Batch / 2
+	spreadRatio := outergrad.PixelSpread(fl.X[half*in:], half, in) / outergrad.PixelSpread(fl.X[:half*in], half, in)
+	adamRank := outergrad.NumericalRank(adamSV, 1e-8)
+	if adamRank <= fl.Batch {
+		t.Errorf("Adam's first step has rank %d, not above B = %d", adamRank, fl.Batch)
+	}
+	misWired, correctNorm, err := outergrad.GeneratorGradientNorms(testBackend(t), ds.Images[:outergradReal*in], outergradSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigmoidFloor := math.Inf(1)
+	for a := -50.0; a <= 50; a += 0.01 {
+		sigmoidFloor = math.Min(sigmoidFloor, -math.Log(1/(1+math.Exp(-1/(1+math.Exp(-a))))))
+	}
 	checkTutorial(t, tutorial{
 		file: "04-outer-product-gradients.md",
 		numbers: map[string]func() float64{
-			"real":      func() float64 { return outergradReal },
-			"batch":     func() float64 { return float64(fl.Batch) },
-			"entries":   func() float64 { return float64(len(fl.GradW)) },
-			"loss":      func() float64 { return fl.Loss },
-			"relBound":  func() float64 { return math.Pow(10, math.Ceil(math.Log10(relDiff))) },
-			"xNorm":     func() float64 { return norm32(x0) },
-			"dNorm":     func() float64 { return norm32(d0) },
-			"sigma1":    func() float64 { return sp.one[0] },
-			"rank1":     func() float64 { return float64(outergrad.NumericalRank(sp.one, 1e-8)) },
-			"rankReal":  func() float64 { return float64(outergrad.NumericalRank(sp.real, 1e-8)) },
-			"fakeLo":    func() float64 { return fakeLo },
-			"fakeHi":    func() float64 { return fakeHi },
-			"fakeCos":   func() float64 { return fakeCos },
-			"fakeRatio": func() float64 { return sp.fake[1] / sp.fake[0] },
+			"real":         func() float64 { return outergradReal },
+			"batch":        func() float64 { return float64(fl.Batch) },
+			"entries":      func() float64 { return float64(len(fl.GradW)) },
+			"loss":         func() float64 { return fl.Loss },
+			"relBound":     func() float64 { return math.Pow(10, math.Ceil(math.Log10(relDiff))) },
+			"xNorm":        func() float64 { return norm32(x0) },
+			"dNorm":        func() float64 { return norm32(d0) },
+			"sigma1":       func() float64 { return sp.one[0] },
+			"rank1":        func() float64 { return float64(outergrad.NumericalRank(sp.one, 1e-8)) },
+			"rankReal":     func() float64 { return float64(outergrad.NumericalRank(sp.real, 1e-8)) },
+			"misWired":     func() float64 { return misWired },
+			"correctNorm":  func() float64 { return correctNorm },
+			"sigmoidFloor": func() float64 { return sigmoidFloor },
+			"adamRank":     func() float64 { return float64(adamRank) },
+			"adamNearLR":   func() float64 { return 100 * float64(nearLR) / float64(len(adamStep)) },
+			"lrD":          func() float64 { return cfg.LRD },
+			"spreadRatio":  func() float64 { return spreadRatio },
+			"uniformCos":   func() float64 { return outergrad.MeanUniformCosine(rand.New(rand.NewPCG(4, 4)), in, 1000) },
+			"fakeCos":      func() float64 { return fakeCos },
+			"fakeRatio":    func() float64 { return sp.fake[1] / sp.fake[0] },
 		},
 		figures: map[string]func() (string, error){
 			"img/04-gradient-columns.svg": func() (string, error) {

@@ -70,8 +70,10 @@ func TestTutorial05NumbersAndFigures(t *testing.T) {
 		"samples2":   func() float64 { return float64(len(ns[len(ns)-1].Fake) / 2) },
 		"dfakeMin":   func() float64 { return dFakeRange(ns, mm, math.Min, math.Inf(1)) },
 		"dfakeMax":   func() float64 { return dFakeRange(ns, mm, math.Max, math.Inf(-1)) },
-		// The non-saturating gradient over the saturating one, (1 − D)/D, is largest where D is smallest.
-		"gradFactor": func() float64 { d := dFakeRange(ns, mm, math.Min, math.Inf(1)); return (1 - d) / d },
+		"offModeMin": func() float64 { return 100 * foldSnapshots(ns, mm, math.Min, math.Inf(1), offMode) },
+		"lowMax":     func() float64 { return 100 * foldSnapshots(ns, mm, math.Max, math.Inf(-1), lowD) },
+		"ratioMin":   func() float64 { return foldSnapshots(ns, mm, math.Min, math.Inf(1), ringgan.Snapshot.GradRatio) },
+		"ratioMax":   func() float64 { return foldSnapshots(ns, mm, math.Max, math.Inf(-1), ringgan.Snapshot.GradRatio) },
 	}
 	for step := cfg.SnapshotEvery; step <= cfg.Steps; step += cfg.SnapshotEvery {
 		for _, run := range []struct {
@@ -82,6 +84,8 @@ func TestTutorial05NumbersAndFigures(t *testing.T) {
 			numbers[fmt.Sprintf("%sModes%d", run.name, step)] = func() float64 { return float64(s.Coverage.Covered) }
 			numbers[fmt.Sprintf("%sHQ%d", run.name, step)] = func() float64 { return 100 * s.Coverage.HighQualityShare() }
 			numbers[fmt.Sprintf("%sDFake%d", run.name, step)] = func() float64 { return s.DFake }
+			numbers[fmt.Sprintf("%sLow%d", run.name, step)] = func() float64 { return 100 * lowD(s) }
+			numbers[fmt.Sprintf("%sRatio%d", run.name, step)] = func() float64 { return s.GradRatio() }
 		}
 	}
 	realDrawn := ringgan.RealForPlot(cfg.Ring, ringRealDrawn)
@@ -100,6 +104,22 @@ func TestTutorial05NumbersAndFigures(t *testing.T) {
 		},
 	})
 }
+
+// foldSnapshots folds f of every snapshot after step 0 of both runs with pick.
+func foldSnapshots(ns, mm []ringgan.Snapshot, pick func(a, b float64) float64, start float64, f func(ringgan.Snapshot) float64) float64 {
+	v := start
+	for _, run := range [][]ringgan.Snapshot{ns, mm} {
+		for _, s := range run[1:] {
+			v = pick(v, f(s))
+		}
+	}
+	return v
+}
+
+func offMode(s ringgan.Snapshot) float64 { return 1 - s.Coverage.HighQualityShare() }
+
+// lowD is the share of a snapshot's fakes with D(G(z)) < 0.05, where (1 − D)/D > 19.
+func lowD(s ringgan.Snapshot) float64 { return s.LowDShare(0.05) }
 
 // dFakeRange folds the mean D(G(z)) of every snapshot after step 0 of both runs with pick.
 func dFakeRange(ns, mm []ringgan.Snapshot, pick func(a, b float64) float64, start float64) float64 {

@@ -654,7 +654,7 @@ func TestSyncBetweenStores(t *testing.T) {
 		want string
 	}{
 		{"no destination", []string{"--from", f.db}, "--to is required"},
-		{"missing source", []string{"--from", missing, "--to", untouched}, "no such file"},
+		{"missing source", []string{"--from", missing, "--to", untouched}, "does not exist"},
 		{"--experiment between stores", []string{"--from", f.db, "--to", untouched, "--experiment", "x"}, "--experiment applies to an MLflow destination only"},
 		{"unknown run", []string{"--from", f.db, "--to", untouched, "0000000000"}, "not found"},
 		{"bad interval", []string{"--from", f.db, "--to", untouched, "--watch", "--interval", "0s"}, "want a positive duration"},

@@ -68,3 +68,30 @@ func Jacobi7(a, b, c Vec7) Vec7 {
 func Jacobi(a, b, c Vec3) Vec3 {
 	return Cross(a, Cross(b, c)).Add(Cross(b, Cross(c, a))).Add(Cross(c, Cross(a, b)))
 }
+
+// BACCAB7 returns a×(b×c) − (b(a·c) − c(a·b)) in seven dimensions: the "BAC − CAB" expansion of
+// the triple cross product, exact in three dimensions, fails for the 7-D product; this is by how
+// much.
+func BACCAB7(a, b, c Vec7) Vec7 {
+	lhs := Cross7(a, Cross7(b, c))
+	ac, ab := a.Dot(c), a.Dot(b)
+	var r Vec7
+	for i := range r {
+		r[i] = lhs[i] - (b[i]*ac - c[i]*ab)
+	}
+	return r
+}
+
+// BACCAB returns a×(b×c) − (b(a·c) − c(a·b)) in three dimensions, zero up to rounding.
+func BACCAB(a, b, c Vec3) Vec3 {
+	return Cross(a, Cross(b, c)).Sub(b.Scale(a.Dot(c)).Sub(c.Scale(a.Dot(b))))
+}
+
+// Sub returns a − b.
+func (a Vec7) Sub(b Vec7) Vec7 {
+	var c Vec7
+	for i := range c {
+		c[i] = a[i] - b[i]
+	}
+	return c
+}

@@ -124,7 +124,10 @@ func SpectrumPlot(title string, spectra []Spectrum, upto int, floor float64) (*p
 	p.Y.Min = floor
 	p.Y.Max = 2
 	p.Add(plotter.NewGrid())
+	// Below the top right, where the spectra leave room: clear of the title and the data.
 	p.Legend.Top = true
+	p.Legend.YOffs = -vg.Points(100)
+	p.Legend.XOffs = -vg.Points(6)
 	p.Legend.TextStyle.Font.Size = vg.Points(8)
 	return p, nil
 }

@@ -58,7 +58,10 @@ func OptimalDiscriminator(g TwoGaussians, xs []float64) (*plot.Plot, error) {
 	sc.GlyphStyle.Radius = vg.Points(2.2)
 	p.Add(sc)
 	p.Legend.Add("argmax_D V pointwise", sc)
+	// Headroom above D* ≈ 1 for the legend, so that it covers neither the title nor the data.
 	p.Legend.Top = true
+	p.Legend.XOffs = -vg.Points(6)
+	p.Y.Min, p.Y.Max = 0, 1.5
 	p.Add(plotter.NewGrid())
 	return p, nil
 }
@@ -89,7 +92,10 @@ func GeneratorGradient() (*plot.Plot, error) {
 	p.Add(ls, ln, plotter.NewGrid())
 	p.Legend.Add("saturating: log(1 − D)", ls)
 	p.Legend.Add("non-saturating: −log D", ln)
+	// Both lines reach 1 at an edge: the legend sits in the headroom above them.
 	p.Legend.Top = true
-	p.Y.Min, p.Y.Max = 0, 1.05
+	p.Legend.Left = true
+	p.Legend.XOffs = vg.Points(6)
+	p.Y.Min, p.Y.Max = 0, 1.3
 	return p, nil
 }

@@ -59,3 +59,19 @@ func TestCrossProductVectors(t *testing.T) {
 		}
 	}
 }
+
+func TestGameExplorer(t *testing.T) {
+	g := mathx.LinearGame{Potential: 0.1, Coupling: 1}
+	step, err := g.Step("extragradient")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := GameExplorer(g, "extragradient", 0.2, mathx.Trajectory(step, mathx.Point{1, 0}, 0.2, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err := SVG(p, 12, 12)
+	if err != nil || !strings.Contains(svg, "η &lt; 0.198") && !strings.Contains(svg, "η < 0.198") {
+		t.Errorf("explorer figure: %v; title lacks the step-size limit 0.198", err)
+	}
+}

@@ -46,7 +46,7 @@ var (
 // circles, titled with the step and the modes covered.
 func SnapshotPlot(ring Ring, real []float32, s Snapshot, maxFake int) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("step %d: %d/%d modes\n%.0f%% of samples within 3σ", s.Step, s.Coverage.Covered, ring.Modes, 100*s.Coverage.HighQualityShare())
+	p.Title.Text = fmt.Sprintf("step %d: %d/%d modes\n%.0f%% within 3σ", s.Step, s.Coverage.Covered, ring.Modes, 100*s.Coverage.HighQualityShare())
 	p.Title.TextStyle.Font.Size = vg.Points(9)
 	if s.Grid > 0 {
 		h := plotter.NewHeatMap(surface{s}, surfacePalette())

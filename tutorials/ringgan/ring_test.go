@@ -160,6 +160,20 @@ func TestTrainIsReproducibleAndSnapshots(t *testing.T) {
 	if !(a[3].DFake > 0 && a[3].DFake < 1) {
 		t.Errorf("DFake = %v", a[3].DFake)
 	}
+	for _, s := range a {
+		mean := 0.0
+		for _, d := range s.DFakeSamples {
+			mean += float64(d)
+		}
+		mean /= float64(len(s.DFakeSamples))
+		if len(s.DFakeSamples) != cfg.Samples || math.Abs(mean-s.DFake) > 1e-6 {
+			t.Errorf("step %d: %d per-sample D values with mean %v; want %d with mean DFake = %v", s.Step, len(s.DFakeSamples), mean, cfg.Samples, s.DFake)
+		}
+		// L_ns + L_sat = −mean logit, so the two gradients must add up to that one's.
+		if !(s.GradNormNonSat > 0 && s.GradNormSat > 0 && s.GradIdentityResidual <= 1e-4*(s.GradNormNonSat+s.GradNormSat)) {
+			t.Errorf("step %d: gradient norms %v (non-saturating), %v (saturating), identity residual %v", s.Step, s.GradNormNonSat, s.GradNormSat, s.GradIdentityResidual)
+		}
+	}
 	b, err := Train(backend, cfg, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -64,6 +64,15 @@ type Snapshot struct {
 	Coverage Coverage
 	// DFake is the mean of sigmoid(D) over Fake: how real D finds the generator's samples.
 	DFake float64
+	// DFakeSamples holds sigmoid(D) at each point of Fake, [n]: the per-sample weights of the
+	// two generator losses, D for the saturating one and 1 − D for the non-saturating one.
+	DFakeSamples []float32
+	// GradNormNonSat and GradNormSat are the norms of the gradients, with respect to all the
+	// generator's parameters, of the non-saturating and of the saturating generator loss on the
+	// fixed noise batch of Fake, against the current D. GradIdentityResidual is
+	// |∇L_ns + ∇L_sat − ∇(−mean logit)|, zero up to rounding because L_ns + L_sat = −mean logit:
+	// a check of the autodiff that produced the two norms.
+	GradNormNonSat, GradNormSat, GradIdentityResidual float64
 	// DLoss and GLoss are the losses of the step's D and G updates (NaN at step 0).
 	DLoss, GLoss float64
 }
@@ -157,6 +166,39 @@ func Train(backend compute.Backend, cfg Config, onSnapshot func(Snapshot)) ([]Sn
 		return nil, err
 	}
 
+	generatorGrads, err := model.NewExec(backend, store, func(s *model.Scope, z *graph.Node) []*graph.Node {
+		g, st := z.Graph(), s.Store()
+		gen := st.Scope(gan.GeneratorScope)
+		logits := Discriminator(st.Scope(gan.DiscriminatorScope), Generator(gen, z, cfg.Hidden), cfg.Hidden)
+		var params []*graph.Node
+		for v := range gen.IterVariables() {
+			if v.Trainable {
+				params = append(params, v.NodeValue(g))
+			}
+		}
+		nonSat, errNS := gan.GeneratorLoss(gan.LossNonSaturating, logits)
+		sat, errSat := gan.GeneratorLoss(gan.LossMinimax, logits)
+		if errNS != nil || errSat != nil {
+			panic("ringgan: gan's generator losses are missing") // unreachable: both names are gan's
+		}
+		gNS, gSat := graph.Gradient(nonSat, params...), graph.Gradient(sat, params...)
+		gLogit := graph.Gradient(graph.Neg(graph.ReduceAllMean(logits)), params...)
+		norm := func(parts func(i int) *graph.Node) *graph.Node {
+			total := graph.ReduceAllSum(graph.Square(parts(0)))
+			for i := 1; i < len(params); i++ {
+				total = graph.Add(total, graph.ReduceAllSum(graph.Square(parts(i))))
+			}
+			return graph.Sqrt(total)
+		}
+		return []*graph.Node{
+			norm(func(i int) *graph.Node { return gNS[i] }),
+			norm(func(i int) *graph.Node { return gSat[i] }),
+			norm(func(i int) *graph.Node { return graph.Sub(graph.Add(gNS[i], gSat[i]), gLogit[i]) }),
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
 	// Real batches and the snapshots' fixed noise come from their own generators, so that
 	// neither depends on the other or on training.
 	dataRNG := rand.New(rand.NewPCG(uint64(cfg.Seed), 0x41e9))
@@ -193,6 +235,14 @@ func Train(backend compute.Backend, cfg Config, onSnapshot func(Snapshot)) ([]Sn
 			s.DFake += float64(v)
 		}
 		s.DFake /= float64(len(dFake))
+		s.DFakeSamples = dFake
+		grads, err := generatorGrads.Call(fixedNoise)
+		if err != nil {
+			return err
+		}
+		for i, dst := range []*float64{&s.GradNormNonSat, &s.GradNormSat, &s.GradIdentityResidual} {
+			*dst = float64(tensors.ToScalar[float32](grads[i]))
+		}
 		if gridPoints != nil {
 			out, err := judge.Call(gridPoints)
 			if err != nil {
