@@ -9,21 +9,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/chromedp"
-
 	"github.com/ganbook/ganbook/internal/browsertest"
 )
 
-// TestGameExplorerInBrowser opens notebook 03 in JupyterLab with the ganbook kernel, runs
-// all cells from headless Chromium, and drives the game explorer: it presses "Run 40", moves
-// the η slider, switches the method to extragradient and presses "Step", and requires the
-// picture to be redrawn each time (its title names the method and η), then presses Done and
-// checks the page for errors.
+// TestGameExplorerInBrowser opens notebook 03 in the classic Jupyter Notebook with the ganbook
+// kernel, runs all cells from headless Chromium, and drives the game explorer: it presses
+// "Run 40", moves the η slider, switches the method to extragradient and presses "Step", and
+// requires the picture to be redrawn each time (its title names the method and η), then presses
+// Done and checks the page for errors.
 func TestGameExplorerInBrowser(t *testing.T) {
-	lab := jupyterLabPath(t)
-	needTool(t, lab)
+	needTool(t, notebookServerPath)
 	chromium := browsertest.Require(t)
 	repo := repoRoot(t)
 	tmp := t.TempDir()
@@ -45,22 +40,22 @@ func TestGameExplorerInBrowser(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	server := startJupyterLab(t, lab, root, scratchJupyterEnv(t, tmp, dataDir))
+	server := startNotebookServer(t, root, []string{
+		"JUPYTER_DATA_DIR=" + dataDir,
+		"JUPYTER_CONFIG_DIR=" + filepath.Join(tmp, "jupyter-config"),
+		"JUPYTER_RUNTIME_DIR=" + filepath.Join(tmp, "jupyter-runtime"),
+		"IPYTHONDIR=" + filepath.Join(tmp, "ipython"),
+	})
 	page := startChromium(t, chromium)
-	if err := chromedp.Do(page.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true})
-		return err
-	})); err != nil {
-		t.Fatal(err)
-	}
-	page.navigate(server.url("/lab"))
-	page.waitFor("JupyterLab started", 2*time.Minute, `!!(window.jupyterapp && jupyterapp.shell && jupyterapp.commands.hasCommand("notebook:run-all-cells"))`)
-	nb := openInLab(page, notebook)
-	nb.clearAndRunAll()
+	page.navigate(server.url("/notebooks/" + notebook))
+	page.waitFor("the notebook page with a connected ganbook kernel", time.Minute,
+		`!!(window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel && Jupyter.notebook.kernel.is_connected()
+		   && Jupyter.notebook.kernel.name === "ganbook")`)
+	page.eval("Cell → Run All", `Jupyter.notebook.execute_all_cells(), "ok"`)
 
-	cell := nb.js(`w.content.node.querySelector(".jp-OutputArea-output input[type=range]").closest(".jp-Cell")`)
-	page.waitFor("the explorer's sliders", 4*time.Minute, nb.js(`!!w.content.node.querySelector(".jp-OutputArea-output input[type=range]")`))
-	plot := `((` + cell + `.querySelector(".jp-OutputArea-output svg")) || {}).outerHTML || ""`
+	const cell = `document.querySelector(".output_area input[type=range]").closest(".cell")`
+	page.waitFor("the explorer's sliders", 4*time.Minute, `!!document.querySelector(".output_area input[type=range]")`)
+	plot := `((` + cell + `.querySelector(".output_area svg")) || {}).outerHTML || ""`
 	page.waitFor("the explorer's picture", time.Minute, "("+plot+`) !== ""`)
 	press := func(label string) {
 		page.eval("press "+label, `(() => {
@@ -102,7 +97,16 @@ func TestGameExplorerInBrowser(t *testing.T) {
 	redrawn("the picture after one step", before, "iterates (1 steps)")
 	press("Done")
 
-	page.waitFor("every cell executed", 3*time.Minute, nb.js(`w.content.widgets.filter(c => c.model.type === "code").every(c => typeof c.model.executionCount === "number")
-		&& w.sessionContext.session.kernel.status === "idle"`))
-	nb.checkNoErrors()
+	allDone := `Jupyter.notebook.get_cells().filter(c => c.cell_type === "code").every(c => typeof c.input_prompt_number === "number")
+		&& !Jupyter.notebook.kernel_busy`
+	page.waitFor("every cell executed", 3*time.Minute, allDone)
+	outputs := page.eval("output text", `[...document.querySelectorAll(".output_area")].map(o => o.innerText).join("\n")`)
+	for _, bad := range []string{"ASSERTION FAILED", "panic:"} {
+		if strings.Contains(outputs, bad) {
+			t.Errorf("the page's outputs contain %q", bad)
+		}
+	}
+	if n := page.eval("error outputs", `String(document.querySelectorAll(".output_error, .gonb-err-location").length)`); n != "0" {
+		t.Errorf("%s error output(s) on the page", n)
+	}
 }
