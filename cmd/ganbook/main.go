@@ -59,6 +59,7 @@ func newRootCommand() *cobra.Command {
 		newKernelCommand(),
 		newClassifierCommand(),
 		newEvalCommand(),
+		newSampleCommand(),
 	)
 	return root
 }
