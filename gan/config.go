@@ -15,6 +15,8 @@ const (
 	// LossMinimax trains G to minimise log(1 − D(G(z))), the original minimax objective,
 	// whose gradient vanishes when D confidently rejects the fakes.
 	LossMinimax = "minimax"
+	// LossHinge trains D with the hinge loss and G to raise D's logit on its fakes.
+	LossHinge = "hinge"
 )
 
 // Model names accepted by [Config.Model].
@@ -34,7 +36,7 @@ const (
 type Config struct {
 	Model   string `json:"model"`   // "mlp" or "dcgan"
 	Dataset string `json:"dataset"` // "mnist" or "fashion"
-	Loss    string `json:"loss"`    // "nonsaturating" or "minimax"
+	Loss    string `json:"loss"`    // "nonsaturating", "minimax" or "hinge" (which ignores RealLabel)
 
 	// Exactly one of Steps and Epochs is positive: the run length.
 	Steps  int `json:"steps,omitempty"`
@@ -91,7 +93,7 @@ func DefaultConfig() Config {
 func Models() []string { return []string{ModelMLP, ModelDCGAN} }
 
 // Losses lists the loss names [Config.Loss] accepts.
-func Losses() []string { return []string{LossNonSaturating, LossMinimax} }
+func Losses() []string { return []string{LossNonSaturating, LossMinimax, LossHinge} }
 
 // Datasets lists the dataset names [Config.Dataset] accepts.
 func Datasets() []string { return []string{DatasetMNIST, DatasetFashion} }

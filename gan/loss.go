@@ -28,11 +28,35 @@ func DiscriminatorLoss(realLogits, fakeLogits *Node, realLabel float64) *Node {
 	return Add(bceWithLogits(realLogits, realLabel), bceWithLogits(fakeLogits, 0))
 }
 
+// DiscriminatorLossOf is D's loss for the loss kind of [Config.Loss]: the
+// hinge loss for "hinge", otherwise [DiscriminatorLoss] (the binary
+// cross-entropy both other kinds train D with).
+func DiscriminatorLossOf(kind string, realLogits, fakeLogits *Node, realLabel float64) (*Node, error) {
+	switch kind {
+	case LossHinge:
+		return HingeDiscriminatorLoss(realLogits, fakeLogits), nil
+	case LossNonSaturating, LossMinimax:
+		return DiscriminatorLoss(realLogits, fakeLogits, realLabel), nil
+	}
+	return nil, fmt.Errorf("unknown loss %q (valid: %v)", kind, Losses())
+}
+
+// HingeDiscriminatorLoss is D's hinge loss (Lim & Ye 2017; Miyato et al. 2018):
+// mean max(0, 1 − l_real) + mean max(0, 1 + l_fake). D stops pushing a logit
+// once it is past the margin, which keeps its outputs bounded.
+func HingeDiscriminatorLoss(realLogits, fakeLogits *Node) *Node {
+	relu := func(x *Node) *Node { return Max(x, ZerosLike(x)) }
+	return Add(ReduceAllMean(relu(OneMinus(realLogits))), ReduceAllMean(relu(AddScalar(fakeLogits, 1))))
+}
+
 // GeneratorLoss is G's loss on D's logits for generated images:
 //   - "nonsaturating": mean −log D(G(z)) = mean softplus(−l);
-//   - "minimax": mean log(1 − D(G(z))) = −mean softplus(l), the saturating objective.
+//   - "minimax": mean log(1 − D(G(z))) = −mean softplus(l), the saturating objective;
+//   - "hinge": −mean l, the generator's half of the hinge loss.
 func GeneratorLoss(kind string, fakeLogits *Node) (*Node, error) {
 	switch kind {
+	case LossHinge:
+		return Neg(ReduceAllMean(fakeLogits)), nil
 	case LossNonSaturating:
 		return ReduceAllMean(softplus(Neg(fakeLogits))), nil
 	case LossMinimax:

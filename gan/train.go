@@ -181,7 +181,10 @@ func (t *Trainer) buildExecs() error {
 		disc := store.Scope(DiscriminatorScope)
 		realLogits := arch.Discriminator(disc, real, Training)
 		fakeLogits := arch.Discriminator(disc, fake, Training)
-		dLoss := DiscriminatorLoss(realLogits, fakeLogits, cfg.RealLabel)
+		dLoss, lossErr := DiscriminatorLossOf(cfg.Loss, realLogits, fakeLogits, cfg.RealLabel)
+		if lossErr != nil {
+			panic(lossErr) // unreachable: Validate checked the name.
+		}
 		grads := t.adamD.gradientsGraph(dLoss)
 		return append([]*Node{dLoss, ReduceAllMean(Sigmoid(realLogits)), ReduceAllMean(Sigmoid(fakeLogits))}, grads...)
 	})
