@@ -34,7 +34,7 @@ const (
 // Config holds every hyperparameter of a training run. The CLI, the notebooks and
 // the tracker all use this one struct; its JSON form is what a run records.
 type Config struct {
-	Model   string `json:"model"`   // "mlp" or "dcgan"
+	Model   string `json:"model"`   // "mlp", "dcgan", or class-conditional "cmlp", "cdcgan"
 	Dataset string `json:"dataset"` // "mnist" or "fashion"
 	Loss    string `json:"loss"`    // "nonsaturating", "minimax" or "hinge" (which ignores RealLabel)
 
@@ -90,7 +90,7 @@ func DefaultConfig() Config {
 }
 
 // Models lists the model names [Config.Model] accepts.
-func Models() []string { return []string{ModelMLP, ModelDCGAN} }
+func Models() []string { return []string{ModelMLP, ModelDCGAN, ModelCMLP, ModelCDCGAN} }
 
 // Losses lists the loss names [Config.Loss] accepts.
 func Losses() []string { return []string{LossNonSaturating, LossMinimax, LossHinge} }

@@ -133,9 +133,16 @@ func LoadGenerator(backend compute.Backend, cfg Config, c Checkpoint) (*Generato
 	if !hasGenerator {
 		return nil, fmt.Errorf("checkpoint %s holds no generator variables", c.Base)
 	}
-	exec, err := model.NewExec(backend, store, func(s *model.Scope, z *Node) *Node {
-		return arch.Generator(s.Store().Scope(GeneratorScope), z, Inference)
-	})
+	var exec *model.Exec
+	if arch.Classes > 0 {
+		exec, err = model.NewExec(backend, store, func(s *model.Scope, z, classes *Node) *Node {
+			return arch.CondGenerator(s.Store().Scope(GeneratorScope), z, classes, Inference)
+		})
+	} else {
+		exec, err = model.NewExec(backend, store, func(s *model.Scope, z *Node) *Node {
+			return arch.Generator(s.Store().Scope(GeneratorScope), z, Inference)
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -148,16 +155,41 @@ func (g *Generator) Step() int { return g.step }
 // LatentDim is the size of one latent vector z.
 func (g *Generator) LatentDim() int { return g.cfg.LatentDim }
 
+// Classes is the number of classes a conditional model draws on demand (0:
+// an unconditional model).
+func (g *Generator) Classes() int { return g.arch.Classes }
+
+// GenerateClasses draws one image per latent vector of z of the class
+// labels[i] (a conditional model only).
+func (g *Generator) GenerateClasses(z []float32, labels []uint8) ([]float32, error) {
+	if g.arch.Classes == 0 {
+		return nil, fmt.Errorf("model %s is not class-conditional: it draws no class on demand", g.cfg.Model)
+	}
+	if len(z) == 0 || len(z)%g.cfg.LatentDim != 0 {
+		return nil, fmt.Errorf("generate: %d latent values is not a positive multiple of the latent size %d", len(z), g.cfg.LatentDim)
+	}
+	return generateClasses(g.exec, g.cfg.LatentDim, g.arch.Classes, z, labels)
+}
+
 // Range is the pixel range [low, high] the generator draws in.
 func (g *Generator) Range() (low, high float64) { return g.arch.Low, g.arch.High }
 
-// Generate draws one image per latent vector of z ([n·LatentDim]); it returns
+// Generate draws one image per latent vector of z ([n·LatentDim]) (a
+// conditional model draws the classes in turn: 0, 1, …); it returns
 // [n·28·28] pixels in [Range].
 func (g *Generator) Generate(z []float32) ([]float32, error) {
 	if len(z) == 0 || len(z)%g.cfg.LatentDim != 0 {
 		return nil, fmt.Errorf("generate: %d latent values is not a positive multiple of the latent size %d", len(z), g.cfg.LatentDim)
 	}
-	out, err := g.exec.Call(tensors.FromFlatDataAndDimensions(z, len(z)/g.cfg.LatentDim, g.cfg.LatentDim))
+	n := len(z) / g.cfg.LatentDim
+	if g.arch.Classes > 0 {
+		labels := make([]uint8, n)
+		for i := range labels {
+			labels[i] = uint8(i % g.arch.Classes)
+		}
+		return g.GenerateClasses(z, labels)
+	}
+	out, err := g.exec.Call(tensors.FromFlatDataAndDimensions(z, n, g.cfg.LatentDim))
 	if err != nil {
 		return nil, err
 	}

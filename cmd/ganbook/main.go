@@ -60,6 +60,7 @@ func newRootCommand() *cobra.Command {
 		newClassifierCommand(),
 		newEvalCommand(),
 		newSampleCommand(),
+		newEvalClassesCommand(),
 	)
 	return root
 }

@@ -80,7 +80,7 @@ training into an animated GIF instead.`,
 	fl.BoolVar(&f.interpolate, "interpolate", false, "draw the path between the latents of --seed and --to-seed")
 	fl.Uint64Var(&f.toSeed, "to-seed", 2, "with --interpolate: the seed of the path's end")
 	fl.StringSliceVar(&f.paths, "path", []string{"linear", "spherical"}, "with --interpolate: linear, spherical or both (one row each)")
-	fl.IntVar(&f.class, "class", -1, "the class to draw (conditional models only)")
+	fl.IntVar(&f.class, "class", -1, "the class to draw, 0-9 (conditional models only; without it they draw the classes in turn)")
 	fl.StringVar(&f.progress, "progress", "", "write the run's sample grids over training as an animated GIF to this path")
 	fl.IntVar(&f.frameDelay, "frame-delay", 20, "with --progress: hundredths of a second per frame")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -112,7 +112,17 @@ training into an animated GIF instead.`,
 				return fmt.Errorf("run %s: reading its recorded config: %w", run.ID[:8], err)
 			}
 			if cmd.Flags().Changed("class") {
-				return fmt.Errorf("--class: run %s is a %s model, which draws no class on demand", run.ID[:8], cfg.Model)
+				arch, err := gan.NewArchitecture(cfg.Model)
+				if err != nil {
+					return err
+				}
+				if arch.Classes == 0 {
+					return fmt.Errorf("--class: run %s is an unconditional model (%s), which draws no class on demand; train a class-conditional one with --model %s or %s",
+						run.ID[:8], cfg.Model, gan.ModelCMLP, gan.ModelCDCGAN)
+				}
+				if f.class >= arch.Classes {
+					return fmt.Errorf("--class %d: model %s draws classes 0 to %d", f.class, cfg.Model, arch.Classes-1)
+				}
 			}
 			ckpt, err := gan.FindCheckpoint(outDir, f.step)
 			if err != nil {
@@ -203,7 +213,16 @@ func (f *sampleFlags) draw(g *gan.Generator) (images []float32, rows int, err er
 	} else {
 		z = gan.LatentVectors(f.seed, f.n, dim)
 	}
-	pixels, err := g.Generate(z)
+	var pixels []float32
+	if f.class >= 0 {
+		labels := make([]uint8, len(z)/dim)
+		for i := range labels {
+			labels[i] = uint8(f.class)
+		}
+		pixels, err = g.GenerateClasses(z, labels)
+	} else {
+		pixels, err = g.Generate(z)
+	}
 	if err != nil {
 		return nil, 0, err
 	}
