@@ -375,3 +375,62 @@ func TestSampleRefusesBadInput(t *testing.T) {
 		})
 	}
 }
+
+// `--class 7` on a conditional model draws what its generator draws for class
+// 7 from the same latents; a class out of range is refused.
+func TestSampleClass(t *testing.T) {
+	dir := t.TempDir()
+	r := sampleRun{dir: dir, db: filepath.Join(dir, "runs.db"), out: filepath.Join(dir, "run")}
+	res := runGanbook(t, dir, nil, "train", "--model", "cmlp", "--db", r.db, "--out", r.out, "--steps", "20", "--checkpoint-every", "10")
+	if res.exitCode != 0 {
+		t.Fatalf("train: exit %d\n%s", res.exitCode, res.stderr)
+	}
+	r.id = regexp.MustCompile(`run: ([0-9a-f]{8})`).FindStringSubmatch(res.stdout)[1]
+	r.cfg = gan.DefaultConfig()
+	r.cfg.Model, r.cfg.Steps, r.cfg.CheckpointEvery = "cmlp", 20, 10
+
+	backend, err := gan.NewBackend(io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := gan.LoadTrainingSet(r.cfg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	source, err := gan.NewSamplerSource(ds, r.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := gan.NewTrainer(backend, r.cfg, source, 20, gan.Options{OutDir: r.out, Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 4
+	z := r.latent(3, n)
+	sevens, err := tr.GenerateClasses(z, []uint8{7, 7, 7, 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "sevens.npy")
+	if res := r.sample(t, "--class", "7", "--n", "4", "--seed", "3", "--format", "npy", "--out", path); res.exitCode != 0 {
+		t.Fatalf("exit %d\n%s", res.exitCode, res.stderr)
+	}
+	assertClose(t, "--class 7", readNPY(t, path), sevens, 1e-6)
+	twos, err := tr.GenerateClasses(z, []uint8{2, 2, 2, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := true
+	for i := range twos {
+		same = same && twos[i] == sevens[i]
+	}
+	if same {
+		t.Fatal("classes 2 and 7 draw the same images: the check proves nothing")
+	}
+	for _, bad := range []string{"10", "-1"} {
+		res := r.sample(t, "--class", bad)
+		if res.exitCode == 0 || !strings.Contains(res.stderr, "--class") {
+			t.Errorf("--class %s: exit %d, stderr %q; want a failure naming --class", bad, res.exitCode, res.stderr)
+		}
+	}
+}
