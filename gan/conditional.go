@@ -15,7 +15,7 @@ import (
 // a good image of the wrong class is rejected as fake.
 const (
 	// ModelCMLP is the MLP GAN with the class's one-hot vector concatenated
-	// to G's z and to D's flattened image.
+	// to G's z and to D's flattened image, and D's logit a projection (below).
 	ModelCMLP = "cmlp"
 	// ModelCDCGAN is the DCGAN with the one-hot class concatenated to G's z
 	// and a projection discriminator (Miyato & Koyama 2018): D's logit is
@@ -49,7 +49,21 @@ func cmlpDiscriminator(scope *model.Scope, images, onehot *Node, phase Phase) *N
 		rate = model.GetParamOr(scope, ParamDropoutD, 0.0)
 	}
 	x := Concatenate([]*Node{Reshape(images, -1, ImageSize*ImageSize), onehot}, 1)
-	return mlpDiscriminatorHead(scope, blocks.Dense(scope.At("fc0"), x, 512), rate)
+	x = dropout(scope, blocks.LeakyReLU(blocks.Dense(scope.At("fc0"), x, 512), leakySlope), rate)
+	for i, width := range []int{256, 128} {
+		x = dropout(scope, blocks.LeakyReLU(blocks.Dense(scope.At("fc%d", i+1), x, width), leakySlope), rate)
+	}
+	return projectionLogit(scope, x, onehot)
+}
+
+// projectionLogit is a projection discriminator's output for features φ(x)
+// [batch, k] of an image of class y: ψ(φ(x)) + ⟨e_y, φ(x)⟩, with ψ a dense
+// layer and e_y the row of a learnt embedding (a dense layer on the one-hot).
+// The inner product lets the class decide which features count as real.
+func projectionLogit(scope *model.Scope, features, onehot *Node) *Node {
+	embedding := blocks.Dense(scope.At("embed"), onehot, features.Shape().Dimensions[1])
+	projection := Reshape(ReduceSum(Mul(features, embedding), 1), -1, 1)
+	return Add(blocks.Dense(scope.At("out"), features, 1), projection)
 }
 
 func cdcganGenerator(scope *model.Scope, z, onehot *Node, phase Phase) *Node {
@@ -60,10 +74,7 @@ func cdcganDiscriminator(scope *model.Scope, images, onehot *Node, phase Phase) 
 	x := blocks.LeakyReLU(blocks.Conv2D(scope.At("conv1"), images, 64, 4, 2, 1), leakySlope) // 28 → 14
 	x = blocks.Conv2D(scope.At("conv2"), x, 128, 4, 2, 1)                                    // 14 → 7
 	x = blocks.LeakyReLU(batchNorm(scope.At("bn2"), x, phase), leakySlope)
-	features := Reshape(x, -1, 7*7*128)
-	embedding := blocks.Dense(scope.At("embed"), onehot, 7*7*128) // row y of its weights (+ bias) is e_y
-	projection := ReduceSum(Mul(features, embedding), 1)
-	return Add(blocks.Dense(scope.At("out"), features, 1), Reshape(projection, -1, 1))
+	return projectionLogit(scope, Reshape(x, -1, 7*7*128), onehot)
 }
 
 // oneHot writes the one-hot rows of labels into dst ([len(labels)·classes]).

@@ -97,18 +97,15 @@ func FindCheckpoint(outDir string, step int) (Checkpoint, error) {
 // Generator is a trained generator loaded from a checkpoint, in inference
 // mode: it draws images without any of the training state.
 type Generator struct {
-	cfg  Config
-	arch Architecture
-	step int
-	exec *model.Exec
+	cfg   Config
+	arch  Architecture
+	step  int
+	store *model.Store
+	exec  *model.Exec
 }
 
 // LoadGenerator loads the generator of the checkpoint c of a run trained with cfg.
 func LoadGenerator(backend compute.Backend, cfg Config, c Checkpoint) (*Generator, error) {
-	arch, err := NewArchitecture(cfg.Model)
-	if err != nil {
-		return nil, err
-	}
 	meta, err := os.ReadFile(c.Base + checkpoint.JsonNameSuffix)
 	if err != nil {
 		return nil, err
@@ -121,8 +118,22 @@ func LoadGenerator(backend compute.Backend, cfg Config, c Checkpoint) (*Generato
 	if _, err := checkpoint.Build(store).FromEmbed(string(meta), values).Immediate().Done(); err != nil {
 		return nil, fmt.Errorf("loading checkpoint %s: %w", c.Base, err)
 	}
-	// A generator variable missing from the checkpoint would be initialised
-	// at random and draw noise that passes for a result.
+	g, err := NewGenerator(backend, cfg, store, c.Step)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", c.Base, err)
+	}
+	return g, nil
+}
+
+// NewGenerator is the generator of cfg's model whose variables are in store
+// (under [GeneratorScope]), trained for step steps.
+func NewGenerator(backend compute.Backend, cfg Config, store *model.Store, step int) (*Generator, error) {
+	arch, err := NewArchitecture(cfg.Model)
+	if err != nil {
+		return nil, err
+	}
+	// A generator variable missing from the store would be initialised at
+	// random and draw noise that passes for a result.
 	hasGenerator := false
 	for v := range store.IterVariables() {
 		if strings.HasPrefix(v.Scope(), GeneratorScope) {
@@ -131,7 +142,7 @@ func LoadGenerator(backend compute.Backend, cfg Config, c Checkpoint) (*Generato
 		}
 	}
 	if !hasGenerator {
-		return nil, fmt.Errorf("checkpoint %s holds no generator variables", c.Base)
+		return nil, errors.New("no generator variables")
 	}
 	var exec *model.Exec
 	if arch.Classes > 0 {
@@ -146,8 +157,15 @@ func LoadGenerator(backend compute.Backend, cfg Config, c Checkpoint) (*Generato
 	if err != nil {
 		return nil, err
 	}
-	return &Generator{cfg: cfg, arch: arch, step: c.Step, exec: exec}, nil
+	return &Generator{cfg: cfg, arch: arch, step: step, store: store, exec: exec}, nil
 }
+
+// Config is the configuration of the run the generator comes from.
+func (g *Generator) Config() Config { return g.cfg }
+
+// Store holds the generator's variables (and, loaded from a checkpoint, the
+// rest of the training state).
+func (g *Generator) Store() *model.Store { return g.store }
 
 // Step is the training step of the checkpoint the generator came from.
 func (g *Generator) Step() int { return g.step }
