@@ -97,10 +97,12 @@ func TestRoundTrip(t *testing.T) {
 // recordRow matches a line of the per-class table `ganbook eval-classes` prints.
 var recordRow = regexp.MustCompile(`^\s*(\d)\s+([0-9.]+)%\s+([0-9.]+)`)
 
-// The committed conditional generator draws each digit it is asked for: the
-// classifier labels at least 95 % of 500 samples per class as that class, as
-// the run's record (tutorials/measured/conditional-run.txt) says, within the
-// float16 rounding of the weights and the smaller sample.
+// The run's record (tutorials/measured/conditional-run.txt) has every class
+// at 95 % or more, and the committed conditional generator reproduces it: on
+// the same 1,000 latent vectors per class as `ganbook eval-classes`, the
+// classifier labels each class as asked at least 95 % of the time, and
+// within 1.5 points of the record (the float16 weights, and another CPU's
+// float32 rounding, may move a few samples; on the recording machine none moved).
 func TestConditionalMNISTDrawsEveryDigitOnDemand(t *testing.T) {
 	record, err := os.ReadFile(filepath.Join("..", "..", "tutorials", "measured", "conditional-run.txt"))
 	if err != nil {
@@ -127,8 +129,8 @@ func TestConditionalMNISTDrawsEveryDigitOnDemand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const n = 500
-	z := gan.LatentVectors(1, n, g.LatentDim())
+	const n = 1000
+	z := gan.LatentVectors(1, n, g.LatentDim()) // evalSampleSeed of cmd/ganbook
 	low, high := g.Range()
 	for c := range gan.NumClasses {
 		labels := bytes.Repeat([]byte{byte(c)}, n)
@@ -150,8 +152,9 @@ func TestConditionalMNISTDrawsEveryDigitOnDemand(t *testing.T) {
 		if recorded[c] < 0.95 {
 			t.Errorf("class %d: the record says %.2f%%, under the 95%% goal", c, 100*recorded[c])
 		}
-		if acc < 0.95 || math.Abs(acc-recorded[c]) > 0.02 {
-			t.Errorf("class %d: the classifier labels %.1f%% of the samples %d; the record says %.2f%% (goal ≥ 95%%)", c, 100*acc, c, 100*recorded[c])
+		t.Logf("class %d: %.1f%% labelled as asked (record %.2f%%)", c, 100*acc, 100*recorded[c])
+		if acc < 0.95 || math.Abs(acc-recorded[c]) > 0.015 {
+			t.Errorf("class %d: the classifier labels %.1f%% of the samples %d; the record says %.2f%%", c, 100*acc, c, 100*recorded[c])
 		}
 	}
 }
