@@ -433,4 +433,28 @@ func TestSampleClass(t *testing.T) {
 			t.Errorf("--class %s: exit %d, stderr %q; want a failure naming --class", bad, res.exitCode, res.stderr)
 		}
 	}
+
+	// eval-classes prints one row per class, each the share of that class's
+	// samples the classifier labels as asked (after 20 steps, far from the goal).
+	ev := runGanbook(t, dir, nil, "eval-classes", r.id, "--db", r.db, "--samples", "50")
+	if ev.exitCode != 0 {
+		t.Fatalf("eval-classes: exit %d\n%s", ev.exitCode, ev.stderr)
+	}
+	rows := regexp.MustCompile(`(?m)^\s*(\d)\s+([0-9.]+)%\s+([0-9.]+)`).FindAllStringSubmatch(ev.stdout, -1)
+	if len(rows) != 10 || !strings.Contains(ev.stdout, "step 20") {
+		t.Errorf("eval-classes printed %d class rows, want 10 at step 20:\n%s", len(rows), ev.stdout)
+	}
+	for c, row := range rows {
+		if row[1] != strconv.Itoa(c) {
+			t.Errorf("row %d is class %s", c, row[1])
+		}
+	}
+}
+
+func TestEvalClassesRefusesAnUnconditionalRun(t *testing.T) {
+	r := trainSampleRun(t)
+	res := runGanbook(t, r.dir, nil, "eval-classes", r.id, "--db", r.db)
+	if res.exitCode == 0 || !strings.Contains(res.stderr, "unconditional") || !strings.Contains(res.stderr, "cmlp") {
+		t.Errorf("eval-classes on an mlp run: exit %d, stderr %q; want a failure naming the conditional models", res.exitCode, res.stderr)
+	}
 }
