@@ -16,6 +16,8 @@ const (
 	// LossMinimax trains G to minimise log(1 − D(G(z))), the original minimax objective,
 	// whose gradient vanishes when D confidently rejects the fakes.
 	LossMinimax = "minimax"
+	// LossHinge trains D with the hinge loss and G to raise D's logit on its fakes.
+	LossHinge = "hinge"
 )
 
 // Model names accepted by [Config.Model].
@@ -33,9 +35,9 @@ const (
 // Config holds every hyperparameter of a training run. The CLI, the notebooks and
 // the tracker all use this one struct; its JSON form is what a run records.
 type Config struct {
-	Model   string `json:"model"`   // "mlp" or "dcgan"
+	Model   string `json:"model"`   // "mlp", "dcgan", or class-conditional "cmlp", "cdcgan"
 	Dataset string `json:"dataset"` // "mnist" or "fashion"
-	Loss    string `json:"loss"`    // "nonsaturating" or "minimax"
+	Loss    string `json:"loss"`    // "nonsaturating", "minimax" or "hinge" (which ignores RealLabel)
 
 	// Exactly one of Steps and Epochs is positive: the run length.
 	Steps  int `json:"steps,omitempty"`
@@ -89,10 +91,10 @@ func DefaultConfig() Config {
 }
 
 // Models lists the model names [Config.Model] accepts.
-func Models() []string { return []string{ModelMLP, ModelDCGAN} }
+func Models() []string { return []string{ModelMLP, ModelDCGAN, ModelCMLP, ModelCDCGAN} }
 
 // Losses lists the loss names [Config.Loss] accepts.
-func Losses() []string { return []string{LossNonSaturating, LossMinimax} }
+func Losses() []string { return []string{LossNonSaturating, LossMinimax, LossHinge} }
 
 // Datasets lists the dataset names [Config.Dataset] accepts.
 func Datasets() []string { return []string{DatasetMNIST, DatasetFashion} }

@@ -23,7 +23,7 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 		{"zero lr-d", func(c *Config) { c.LRD = 0 }, "lr_d"},
 		{"negative lr-g", func(c *Config) { c.LRG = -1e-3 }, "lr_g"},
 		{"unknown model", func(c *Config) { c.Model = "nope" }, "model"},
-		{"unknown loss", func(c *Config) { c.Loss = "hinge" }, "loss"},
+		{"unknown loss", func(c *Config) { c.Loss = "wasserstein" }, "loss"},
 		{"unknown dataset", func(c *Config) { c.Dataset = "cifar" }, "dataset"},
 		{"steps and epochs", func(c *Config) { c.Steps, c.Epochs = 10, 2 }, "steps"},
 		{"neither steps nor epochs", func(c *Config) { c.Steps, c.Epochs = 0, 0 }, "steps"},

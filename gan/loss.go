@@ -28,13 +28,45 @@ func DiscriminatorLoss(realLogits, fakeLogits *Node, realLabel float64) *Node {
 	return Add(bceWithLogits(realLogits, realLabel), bceWithLogits(fakeLogits, 0))
 }
 
-// GeneratorLossFunc resolves a loss name (Config.Loss) once, so that a graph
-// applies it without an error path. The losses of G on D's logits l for
-// generated images:
-//   - "nonsaturating": mean −log D(G(z)) = mean softplus(−l);
-//   - "minimax": mean log(1 − D(G(z))) = −mean softplus(l), the saturating objective.
+// LossFuncs resolves a loss name (Config.Loss) once, so that a graph applies
+// it without an error path: D's loss on the real and fake logits and G's
+// loss on the fake logits l.
+//   - "nonsaturating": D's binary cross-entropy ([DiscriminatorLoss]); G's mean −log D(G(z)) = mean softplus(−l);
+//   - "minimax": the same D loss; G's mean log(1 − D(G(z))) = −mean softplus(l), the saturating objective;
+//   - "hinge": [HingeDiscriminatorLoss] (the real label does not enter it); G's −mean l.
+func LossFuncs(kind string, realLabel float64) (dLoss func(realLogits, fakeLogits *Node) *Node, gLoss func(fakeLogits *Node) *Node, err error) {
+	gLoss, err = GeneratorLossFunc(kind)
+	if err != nil {
+		return nil, nil, err
+	}
+	if kind == LossHinge {
+		return HingeDiscriminatorLoss, gLoss, nil
+	}
+	return func(r, f *Node) *Node { return DiscriminatorLoss(r, f, realLabel) }, gLoss, nil
+}
+
+// DiscriminatorLossOf is D's loss for the loss kind of [Config.Loss] (see [LossFuncs]).
+func DiscriminatorLossOf(kind string, realLogits, fakeLogits *Node, realLabel float64) (*Node, error) {
+	loss, _, err := LossFuncs(kind, realLabel)
+	if err != nil {
+		return nil, err
+	}
+	return loss(realLogits, fakeLogits), nil
+}
+
+// HingeDiscriminatorLoss is D's hinge loss (Lim & Ye 2017; Miyato et al. 2018):
+// mean max(0, 1 − l_real) + mean max(0, 1 + l_fake). D stops pushing a logit
+// once it is past the margin, which keeps its outputs bounded.
+func HingeDiscriminatorLoss(realLogits, fakeLogits *Node) *Node {
+	relu := func(x *Node) *Node { return Max(x, ZerosLike(x)) }
+	return Add(ReduceAllMean(relu(OneMinus(realLogits))), ReduceAllMean(relu(AddScalar(fakeLogits, 1))))
+}
+
+// GeneratorLossFunc resolves G's loss (see [LossFuncs]) once.
 func GeneratorLossFunc(kind string) (func(fakeLogits *Node) *Node, error) {
 	switch kind {
+	case LossHinge:
+		return func(l *Node) *Node { return Neg(ReduceAllMean(l)) }, nil
 	case LossNonSaturating:
 		return func(l *Node) *Node { return ReduceAllMean(softplus(Neg(l))) }, nil
 	case LossMinimax:

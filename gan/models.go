@@ -23,10 +23,20 @@ type Architecture struct {
 	// BatchIndependent says both networks treat every example on its own (no
 	// batch norm), so a batch may be computed in parts.
 	BatchIndependent bool
+	// Classes is the number of classes of a class-conditional model (0: an
+	// unconditional one). A conditional model has CondGenerator and
+	// CondDiscriminator instead of Generator and Discriminator: both take the
+	// classes as one-hot rows [batch, Classes].
+	Classes           int
+	CondGenerator     func(scope *model.Scope, z, onehot *Node, phase Phase) *Node
+	CondDiscriminator func(scope *model.Scope, images, onehot *Node, phase Phase) *Node
 }
 
 // NewArchitecture returns the architecture named by [Config.Model].
 func NewArchitecture(name string) (Architecture, error) {
+	if arch, ok := conditionalArchitecture(name); ok {
+		return arch, nil
+	}
 	switch name {
 	case ModelMLP:
 		return Architecture{Name: name, Generator: mlpGenerator, Discriminator: mlpDiscriminator, Low: 0, High: 1, Init: blocks.InitHe, BatchIndependent: true}, nil

@@ -98,6 +98,7 @@ type Trainer struct {
 	source  BatchSource
 	opts    Options
 
+	discriminatorLoss      func(realLogits, fakeLogits *Node) *Node
 	generatorLoss          func(fakeLogits *Node) *Node
 	dStep, gStep, generate *model.Exec
 	adamD, adamG           *adam
@@ -108,6 +109,7 @@ type Trainer struct {
 	ckpt                   *checkpoint.Handler
 	step                   int
 	totalSteps             int
+	cond                   *conditioning // nil for an unconditional model
 }
 
 // NewTrainer builds the models and the two training graphs. totalSteps is the run
@@ -120,7 +122,7 @@ func NewTrainer(backend compute.Backend, cfg Config, source BatchSource, totalSt
 	if err != nil {
 		return nil, err
 	}
-	generatorLoss, err := GeneratorLossFunc(cfg.Loss)
+	discriminatorLoss, generatorLoss, err := LossFuncs(cfg.Loss, cfg.RealLabel)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +130,7 @@ func NewTrainer(backend compute.Backend, cfg Config, source BatchSource, totalSt
 		opts.KeepCheckpoints = 3
 	}
 	t := &Trainer{
-		cfg: cfg, arch: arch, generatorLoss: generatorLoss, backend: backend, source: source, opts: opts, totalSteps: totalSteps,
+		cfg: cfg, arch: arch, discriminatorLoss: discriminatorLoss, generatorLoss: generatorLoss, backend: backend, source: source, opts: opts, totalSteps: totalSteps,
 		store:       model.NewStore(),
 		realBatch:   make([]float32, cfg.Batch*ImageSize*ImageSize),
 		noise:       newLatentNoise(cfg.Seed),
@@ -143,6 +145,9 @@ func NewTrainer(backend compute.Backend, cfg Config, source BatchSource, totalSt
 		blocks.SetInit(t.store.Scope(scope), arch.Init)
 	}
 	t.fixedNoise = fixedNoise(cfg.Seed, cfg.SampleGrid*cfg.SampleGrid, cfg.LatentDim)
+	if err := t.setUpConditioning(); err != nil {
+		return nil, err
+	}
 	if err := t.buildExecs(); err != nil {
 		return nil, err
 	}
@@ -191,6 +196,9 @@ func (t *Trainer) buildExecs() error {
 	cfg, arch := t.cfg, t.arch
 	t.adamD = newAdam(t.store.Scope(DiscriminatorScope), cfg.LRD, cfg, t.backend, t.opts.adamInGraph)
 	t.adamG = newAdam(t.store.Scope(GeneratorScope), cfg.LRG, cfg, t.backend, t.opts.adamInGraph)
+	if arch.Classes > 0 {
+		return t.buildConditionalExecs()
+	}
 	var err error
 	// D step: real batch against a detached fake batch from fresh noise.
 	t.dStep, err = model.NewExec(t.backend, t.store, func(s *model.Scope, real, z *Node) []*Node {
@@ -199,7 +207,7 @@ func (t *Trainer) buildExecs() error {
 		disc := store.Scope(DiscriminatorScope)
 		realLogits := arch.Discriminator(disc, real, Training)
 		fakeLogits := arch.Discriminator(disc, fake, Training)
-		dLoss := DiscriminatorLoss(realLogits, fakeLogits, cfg.RealLabel)
+		dLoss := t.discriminatorLoss(realLogits, fakeLogits)
 		grads := t.adamD.gradientsGraph(dLoss)
 		return append([]*Node{dLoss, ReduceAllMean(Sigmoid(realLogits)), ReduceAllMean(Sigmoid(fakeLogits))}, grads...)
 	})
@@ -296,7 +304,7 @@ func (t *Trainer) Store() *model.Store { return t.store }
 // TrainStep runs one D step then one G step.
 func (t *Trainer) TrainStep() (StepMetrics, error) {
 	start := time.Now()
-	t.source.Next(t.realBatch)
+	t.nextRealBatch()
 	real := tensors.FromFlatDataAndDimensions(t.realBatch, t.cfg.Batch, ImageSize, ImageSize, 1)
 	dOut, err := t.discriminatorStep(real)
 	if err != nil {
@@ -329,7 +337,7 @@ func (t *Trainer) TrainStep() (StepMetrics, error) {
 // discriminatorStep runs the D step's graph and D's update; it returns the D
 // loss, mean D(x) and mean D(G(z)).
 func (t *Trainer) discriminatorStep(real *tensors.Tensor) ([]*tensors.Tensor, error) {
-	out, err := t.dStep.Call(real, t.drawLatent())
+	out, err := t.dStep.Call(t.dStepInputs(real)...)
 	if err != nil {
 		return nil, fmt.Errorf("discriminator step: %w", err)
 	}
@@ -348,7 +356,7 @@ func (t *Trainer) drawLatent() *tensors.Tensor {
 
 // generatorStep runs the G step's graph and G's update; it returns the G loss.
 func (t *Trainer) generatorStep() ([]*tensors.Tensor, error) {
-	out, err := t.gStep.Call(t.drawLatent())
+	out, err := t.gStep.Call(t.gStepInputs()...)
 	if err != nil {
 		return nil, fmt.Errorf("generator step: %w", err)
 	}
@@ -397,7 +405,7 @@ func scalar(t *tensors.Tensor) float64 {
 // generator in inference mode; it returns [n·28·28] pixels in [Low, High].
 func (t *Trainer) Generate(z []float32) ([]float32, error) {
 	n := len(z) / t.cfg.LatentDim
-	out, err := t.generate.Call(tensors.FromFlatDataAndDimensions(z, n, t.cfg.LatentDim))
+	out, err := t.generate.Call(t.generateInputs(tensors.FromFlatDataAndDimensions(z, n, t.cfg.LatentDim))...)
 	if err != nil {
 		return nil, err
 	}
@@ -406,7 +414,7 @@ func (t *Trainer) Generate(z []float32) ([]float32, error) {
 
 // SampleGrid renders the fixed noise batch as a PNG grid.
 func (t *Trainer) SampleGrid() ([]byte, error) {
-	out, err := t.generate.Call(t.fixedNoise)
+	out, err := t.generate.Call(t.generateInputs(t.fixedNoise)...)
 	if err != nil {
 		return nil, fmt.Errorf("generating samples: %w", err)
 	}

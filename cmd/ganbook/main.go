@@ -60,6 +60,8 @@ func newRootCommand() *cobra.Command {
 		newClassifierCommand(),
 		newEvalCommand(),
 		newSyncCommand(),
+		newSampleCommand(),
+		newEvalClassesCommand(),
 	)
 	return root
 }

@@ -70,7 +70,7 @@ OUT/samples every --sample-every steps, checkpoints to OUT/checkpoints every
 	c := &f.cfg
 	fl.StringVar(&c.Model, "model", c.Model, "architecture: mlp or dcgan")
 	fl.StringVar(&c.Dataset, "dataset", c.Dataset, "training data: mnist or fashion")
-	fl.StringVar(&c.Loss, "loss", c.Loss, "generator loss: nonsaturating or minimax")
+	fl.StringVar(&c.Loss, "loss", c.Loss, "loss: nonsaturating, minimax or hinge")
 	fl.IntVar(&c.Steps, "steps", c.Steps, "D+G iterations to train (or give --epochs)")
 	fl.IntVar(&c.Epochs, "epochs", 0, "passes over the training set (instead of --steps)")
 	fl.IntVar(&c.Batch, "batch", c.Batch, "batch size")

@@ -23,3 +23,13 @@ for name, real, fake in cases:
     mm_stable = -F.softplus(f).mean()
     print(f"{name} G nonsaturating = {ns.item():.17g}")
     print(f"{name} G minimax = {mm_stable.item():.17g} (naive log1p(-sigmoid): {mm.item():.17g})")
+
+# The hinge loss (gan/hinge_test.go has these by hand): D and G, and their gradients.
+for name, real, fake in cases + [("margins met", [2.0, 3.0], [-4.0, -2.0])]:
+    r = torch.tensor(real, dtype=torch.float64, requires_grad=True)
+    f = torch.tensor(fake, dtype=torch.float64, requires_grad=True)
+    d = torch.relu(1 - r).mean() + torch.relu(1 + f).mean()
+    d.backward()
+    g = -f.mean()
+    print(f"{name} hinge D = {d.item():.17g} dD/dr = {r.grad.tolist()} dD/df = {f.grad.tolist()}")
+    print(f"{name} hinge G = {g.item():.17g}")
