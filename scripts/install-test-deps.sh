@@ -33,3 +33,5 @@ go mod download
 # Build the pinned GoNB and goimports now (cached in ~/.cache/ganbook/bin), registering the kernel
 # in a private Jupyter data directory: the tests must not touch the user's own kernels.
 JUPYTER_DATA_DIR="${GANBOOK_CACHE:-$HOME/.cache/ganbook}/jupyter-test" scripts/install-notebook-kernel.sh
+# XLA's CPU PJRT plugin (pinned wheel, sha256-checked) into ganbook's cache, for the XLA tests.
+scripts/deps/xla.sh
