@@ -42,10 +42,6 @@ func NewBackend(w io.Writer) (compute.Backend, error) {
 		return newBackendWithConfig(config)
 	}
 	if path, ok := defaultXLAPlugin(); ok {
-		if _, err := xlaplugin.Check(path); err != nil {
-			fmt.Fprintf(w, "ganbook: %v; using the pure-Go backend\n", err)
-			return newBackendWithConfig(GoBackendConfig)
-		}
 		b, err := newXLABackend(path)
 		if err == nil {
 			return b, nil
@@ -64,12 +60,7 @@ func NewBackend(w io.Writer) (compute.Backend, error) {
 // or a plugin file's absolute path. A plugin xlaplugin finds is vetted and
 // handed to go-xla by path, so go-xla needs no search path of its own for
 // ganbook's cache; names it does not find are left to go-xla's own search.
-//
-// Unless the configuration says otherwise it turns XLA's shared buffers off,
-// so that Adam runs in the graph, where XLA fuses it: with the CPU plugin's
-// shared buffers, the host-side update (the go backend's) made the DCGAN's
-// losses NaN within 20 steps (xla-cpu-pjrt 0.0.1), while the in-graph one
-// trains as on the go backend.
+// Its configuration is xlaplugin.Config's (Adam in the graph).
 func newXLABackend(plugin string) (compute.Backend, error) {
 	name, options, _ := strings.Cut(plugin, ",")
 	path := name
@@ -91,12 +82,7 @@ func newXLABackend(plugin string) (compute.Backend, error) {
 			return nil, err
 		}
 	}
-	config := xla.BackendName + ":" + path
-	if !strings.Contains(options, "shared_buffers=") {
-		options = strings.Trim("shared_buffers=false,"+options, ",")
-	}
-	config += "," + options
-	b, err := newBackendWithConfig(config)
+	b, err := newBackendWithConfig(xlaplugin.Config(path, options))
 	if err != nil {
 		if !filepath.IsAbs(path) {
 			return nil, fmt.Errorf("%w (ganbook searched %s; scripts/deps/xla.sh installs the CPU plugin)", err, strings.Join(xlaplugin.SearchDirs(), ", "))

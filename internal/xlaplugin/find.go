@@ -97,3 +97,17 @@ func WheelVersion(path string) string {
 	}
 	return ""
 }
+
+// Config is the GoMLX configuration ganbook opens XLA with, for the plugin
+// named or at path and go-xla's options ("" for none). Unless the options say
+// otherwise it turns XLA's shared buffers off, so that ganbook's Adam runs in
+// the graph, where XLA fuses it: with the CPU plugin's shared buffers, the
+// host-side update (the go backend's) made the DCGAN's losses NaN within 20
+// steps (xla-cpu-pjrt 0.0.1), while the in-graph one trains as on the go
+// backend.
+func Config(plugin, options string) string {
+	if !strings.Contains(options, "shared_buffers=") {
+		options = strings.Trim("shared_buffers=false,"+options, ",")
+	}
+	return "xla:" + plugin + "," + options
+}
