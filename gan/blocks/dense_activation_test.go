@@ -26,7 +26,9 @@ func refDense(x []float64, rows, in int, w []float64, out int, b []float64) []fl
 	return y
 }
 
-func TestDenseMatchesReference(t *testing.T) {
+func TestDenseMatchesReference(t *testing.T) { eachBackend(t, testDenseMatchesReference) }
+
+func testDenseMatchesReference(t *testing.T) {
 	for _, dims := range [][]int{{5, 4}, {2, 3, 4}, {128, 100}} {
 		for _, f32 := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%v_float32=%v", dims, f32), func(t *testing.T) {
@@ -62,6 +64,10 @@ func TestDenseMatchesReference(t *testing.T) {
 }
 
 func TestDenseGradientsMatchFiniteDifferences(t *testing.T) {
+	eachBackend(t, testDenseGradientsMatchFiniteDifferences)
+}
+
+func testDenseGradientsMatchFiniteDifferences(t *testing.T) {
 	for _, dims := range [][]int{{5, 4}, {2, 3, 4}} {
 		t.Run(fmt.Sprint(dims), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(15, uint64(len(dims))))
@@ -85,7 +91,9 @@ func TestDenseGradientsMatchFiniteDifferences(t *testing.T) {
 	})
 }
 
-func TestActivations(t *testing.T) {
+func TestActivations(t *testing.T) { eachBackend(t, testActivations) }
+
+func testActivations(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		op   func(x *graph.Node) *graph.Node
