@@ -1,6 +1,7 @@
 package backendtest
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -87,11 +88,29 @@ func Run(t *testing.T, fn func(t *testing.T, b compute.Backend)) {
 	}
 }
 
+// ReportEnv names a file Main appends its count to: `go test ./...` shows a
+// passing package's output only with -v, so the Makefile collects the counts
+// there and prints them.
+const ReportEnv = "GANBOOK_XLA_TEST_REPORT"
+
 // Main runs the tests of a package and then prints how many of them ran on
-// XLA, so that a run shows the XLA half was not skipped. Use it as
+// XLA, so that a run shows the XLA half was not skipped (also appended to
+// $GANBOOK_XLA_TEST_REPORT when set). Use it as
 // func TestMain(m *testing.M) { os.Exit(backendtest.Main(m, "pkg")) }.
 func Main(m *testing.M, pkg string) int {
 	code := m.Run()
-	fmt.Printf("backendtest: %s: %d tests ran on XLA CPU\n", pkg, xlaRuns.Load())
+	line := fmt.Sprintf("backendtest: %s: %d tests ran on XLA CPU\n", pkg, xlaRuns.Load())
+	fmt.Print(line)
+	if report := os.Getenv(ReportEnv); report != "" {
+		f, err := os.OpenFile(report, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err == nil {
+			_, err = f.WriteString(line)
+			err = errors.Join(err, f.Close())
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "backendtest: %s: %v\n", ReportEnv, err)
+			return 1
+		}
+	}
 	return code
 }
