@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -81,17 +82,21 @@ func to32(v []float64) []float32 {
 // the in-graph one (ganbook opens XLA without shared buffers).
 func TestBackendsAdam(t *testing.T) {
 	backendtest.Run(t, func(t *testing.T, b compute.Backend) {
-		wantOnHost := b.Name() != "xla"
+		// The trainer's choice of update for this backend…
+		tr, err := NewTrainer(b, smallConfig(), newSyntheticSource(16, smallConfig().Batch, 1), 1, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wantOnHost := b.Name() != "xla"; tr.adamD.onHost != wantOnHost || tr.adamG.onHost != wantOnHost {
+			t.Fatalf("backend %q: Adam on host = %v (D), %v (G), want %v", b.Name(), tr.adamD.onHost, tr.adamG.onHost, wantOnHost)
+		}
+		// …applied to one variable whose gradients are PyTorch's test gradients.
 		for _, tc := range adamGolden {
 			store := model.NewStore()
 			scope := store.Scope("/net")
 			p := scope.VariableWithValue("p", append([]float32(nil), adamGoldenStart...))
-			cfg := DefaultConfig()
-			cfg.Beta1, cfg.Beta2 = tc.beta1, tc.beta2
-			o := newAdam(scope, tc.lr, cfg, b)
-			if o.onHost != wantOnHost {
-				t.Fatalf("backend %q: Adam on host = %v, want %v", b.Name(), o.onHost, wantOnHost)
-			}
+			o := &adam{scope: scope, lr: tc.lr, beta1: tc.beta1, beta2: tc.beta2, epsilon: 1e-8,
+				onHost: tr.adamD.onHost, workers: runtime.GOMAXPROCS(0), backend: b}
 			// loss = Σ p·g has gradient g with respect to p.
 			exec, err := model.NewExec(b, store, func(s *model.Scope, g *Node) []*Node {
 				loss := ReduceAllSum(Mul(p.NodeValue(g.Graph()), g))
