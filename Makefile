@@ -20,7 +20,9 @@ deps:
 
 test-go:
 	go vet ./...
-	GOMLX_BACKEND=go go test -count=1 -timeout 25m ./...
+	rm -f .cache/xla-tests.txt && mkdir -p .cache
+	GANBOOK_XLA_TEST_REPORT=$(CURDIR)/.cache/xla-tests.txt GOMLX_BACKEND=go go test -count=1 -timeout 40m ./...
+	@cat .cache/xla-tests.txt 2>/dev/null; awk '{n += $$3} END {print "XLA tests run:", n + 0}' .cache/xla-tests.txt 2>/dev/null
 
 test-notebooks:
 	scripts/run-notebooks.sh

@@ -3,9 +3,14 @@ package gan
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 
+	"github.com/ganbook/ganbook/internal/xlaplugin"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/go-xla/compute/xla"
@@ -19,22 +24,100 @@ const GoBackendConfig = gobackend.BackendName + ":parallelism=-1"
 
 // NewBackend picks the compute backend for a run:
 //  1. $GOMLX_BACKEND, when set, always wins (e.g. "go", "xla:cpu", "xla:cuda");
-//  2. XLA, when a PJRT plugin is installed where go-xla looks for one;
-//  3. otherwise the pure-Go backend, with one line on w that says so and how to get XLA.
+//     an XLA plugin it names that cannot be used is an error;
+//  2. XLA, when a PJRT plugin is installed where go-xla looks for one or in
+//     ganbook's cache (scripts/deps/xla.sh; see internal/xlaplugin);
+//  3. otherwise the pure-Go backend, with one line on w that says so: either
+//     that no plugin was found and how to get one, or why the one found
+//     cannot be used.
 //
 // It never downloads a plugin: go-xla's auto-install is turned off.
 func NewBackend(w io.Writer) (compute.Backend, error) {
 	xla.EnableAutoInstall(false)
 	if config, ok := os.LookupEnv(compute.ConfigEnvVar); ok && config != "" {
-		return newBackendWithConfig(withDeadlockGuard(config))
+		config = withDeadlockGuard(config)
+		if name, plugin, _ := strings.Cut(config, ":"); name == xla.BackendName {
+			return newXLABackend(plugin)
+		}
+		return newBackendWithConfig(config)
 	}
-	if plugins := XLAPlugins(); len(plugins) > 0 {
-		return newBackendWithConfig("xla")
+	if path, ok := defaultXLAPlugin(); ok {
+		b, err := newXLABackend(path)
+		if err == nil {
+			return b, nil
+		}
+		fmt.Fprintf(w, "ganbook: %v; using the pure-Go backend\n", err)
+		return newBackendWithConfig(GoBackendConfig)
 	}
-	fmt.Fprintf(w, "ganbook: no XLA PJRT plugin found (searched $PJRT_PLUGIN_LIBRARY_PATH, /usr/local/lib/go-xla, ~/.local/lib/go-xla and the system library paths); "+
-		"using the pure-Go backend. For XLA, install a PJRT plugin with go-xla's installer (see README, \"Backends\") or set %s.\n", compute.ConfigEnvVar)
+	fmt.Fprintf(w, "ganbook: no XLA PJRT plugin found (searched %s); using the pure-Go backend. "+
+		"For XLA on CPU run scripts/deps/xla.sh (see README, \"Backends\"), or set %s.\n",
+		strings.Join(xlaplugin.SearchDirs(), ", "), compute.ConfigEnvVar)
 	return newBackendWithConfig(GoBackendConfig)
 }
+
+// newXLABackend opens XLA with the plugin part of an "xla:PLUGIN[,options]"
+// configuration: a plugin name ("cpu", "cuda"; empty: the preferred one found)
+// or a plugin file's absolute path. A plugin xlaplugin finds is vetted and
+// handed to go-xla by path, so go-xla needs no search path of its own for
+// ganbook's cache; names it does not find are left to go-xla's own search.
+// Its configuration is xlaplugin.Config's (Adam in the graph).
+func newXLABackend(plugin string) (compute.Backend, error) {
+	name, options, _ := strings.Cut(plugin, ",")
+	path := name
+	if !filepath.IsAbs(name) {
+		var ok bool
+		if name == "" {
+			path, ok = defaultXLAPlugin()
+		} else {
+			path, ok = xlaplugin.Find()[name]
+		}
+		if !ok {
+			path = name
+		}
+	}
+	var info xlaplugin.Info
+	if filepath.IsAbs(path) {
+		var err error
+		if info, err = xlaplugin.Check(path); err != nil {
+			return nil, err
+		}
+	}
+	b, err := newBackendWithConfig(xlaplugin.Config(path, options))
+	if err != nil {
+		if !filepath.IsAbs(path) {
+			return nil, fmt.Errorf("%w (ganbook searched %s; scripts/deps/xla.sh installs the CPU plugin)", err, strings.Join(xlaplugin.SearchDirs(), ", "))
+		}
+		return nil, err
+	}
+	if wheel := xlaplugin.WheelVersion(path); wheel != "" {
+		installedPlugins.Store(b, "plugin "+wheel+", "+info.String())
+	}
+	return b, nil
+}
+
+// defaultXLAPlugin is the plugin NewBackend uses when $GOMLX_BACKEND is not
+// set: CUDA's when there is an NVIDIA device, else the CPU one, else any.
+func defaultXLAPlugin() (string, bool) {
+	plugins := xlaplugin.Find()
+	if p, ok := plugins["cuda"]; ok {
+		if _, err := os.Stat("/dev/nvidiactl"); err == nil {
+			return p, true
+		}
+	}
+	if p, ok := plugins["cpu"]; ok {
+		return p, true
+	}
+	for _, name := range slices.Sorted(maps.Keys(plugins)) {
+		if name != "cuda" {
+			return plugins[name], true
+		}
+	}
+	return "", false
+}
+
+// installedPlugins maps each XLA backend whose plugin came from ganbook's
+// cache to the words BackendDescription adds for it (the wheel's version).
+var installedPlugins sync.Map
 
 // withDeadlockGuard adds parallelism=-1 to a go backend configuration that
 // sets no parallelism of its own: with its default bounded pool, GoMLX
@@ -68,9 +151,16 @@ func newBackendWithConfig(config string) (b compute.Backend, err error) {
 }
 
 // XLAPlugins lists the installed PJRT plugins by name (e.g. "cpu", "cuda") with
-// their paths, without downloading anything.
+// their paths, without downloading anything: those in ganbook's cache and
+// go-xla's directories (xlaplugin.Find), then any go-xla finds elsewhere.
 func XLAPlugins() map[string]string {
-	return pjrt.AvailablePlugins()
+	plugins := xlaplugin.Find()
+	for name, path := range pjrt.AvailablePlugins() {
+		if _, ok := plugins[name]; !ok {
+			plugins[name] = path
+		}
+	}
+	return plugins
 }
 
 // BackendDescription names a backend for logs and the reproducibility record,
@@ -79,6 +169,9 @@ func BackendDescription(b compute.Backend) string {
 	desc := fmt.Sprintf("%s (%s)", b.Name(), b.Description())
 	if k, ok := installedKernels.Load(b); ok {
 		desc += "; " + k.(string)
+	}
+	if p, ok := installedPlugins.Load(b); ok {
+		desc += "; " + p.(string)
 	}
 	return desc
 }

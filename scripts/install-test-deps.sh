@@ -35,3 +35,5 @@ scripts/deps/jupyter.sh # JupyterLab, nbclient and nbconvert, pinned, in ganbook
 # in a private Jupyter data directory: the tests must not touch the user's own kernels.
 JUPYTER_DATA_DIR="${GANBOOK_CACHE:-$HOME/.cache/ganbook}/jupyter-test" scripts/install-notebook-kernel.sh
 scripts/deps/mlflow.sh  # MLflow in venv-mlflow, for the sync test
+# XLA's CPU PJRT plugin (pinned wheel, sha256-checked) into ganbook's cache, for the XLA tests.
+scripts/deps/xla.sh

@@ -95,11 +95,11 @@ go build -o "$work/nbcheck" ./internal/nbcheck/cmd/nbcheck
 
 seconds_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
-# execute NOTEBOOK: runs it into $out (errors are recorded in the outputs, for the checker to find);
+# execute NOTEBOOK [NAME]: runs it into $out (as NAME.ipynb, default the notebook's own name) (errors are recorded in the outputs, for the checker to find);
 # prints the seconds it took. Fails only when nbconvert itself fails (timeout, dead kernel).
 execute() {
   local nb="$1" name log start status
-  name="$(basename "$nb" .ipynb)"
+  name="${2:-$(basename "$nb" .ipynb)}"
   log="$out/$name.log"
   start=$EPOCHREALTIME
   status=0
@@ -144,6 +144,42 @@ for nb in "${notebooks[@]}"; do
   [[ $result == ok ]] || failures=$((failures + 1))
   summary+=("$(printf '%-5s %7.1f s  %s' "$result" "$elapsed" "$nb")")
 done
+
+# --- XLA: the training notebook once more, in a kernel installed for XLA's CPU plugin
+# (scripts/deps/xla.sh puts it in ganbook's cache). Without the plugin the doctor fails:
+# a failure with CI=true, a skip otherwise. The executed copy must name the plugin.
+xla_notebook=notebooks/06-train-mnist.ipynb
+if [[ " ${notebooks[*]} " == *" $xla_notebook "* ]]; then
+  xla_kernel="$kernel_name-xla"
+  "$ganbook" kernel install --name "$xla_kernel" --backend xla:cpu --jupyter-data-dir "$JUPYTER_DATA_DIR" >/dev/null
+  if ! "$ganbook" kernel doctor --name "$xla_kernel" --jupyter-data-dir "$JUPYTER_DATA_DIR" >"$out/doctor-xla.log" 2>&1; then
+    grep FAIL "$out/doctor-xla.log" >&2 || true
+    if [[ "${CI:-}" == "true" ]]; then
+      failures=$((failures + 1))
+      summary+=("FAIL          $xla_notebook on XLA (no usable XLA CPU plugin; CI=true requires it)")
+    else
+      summary+=("SKIP          $xla_notebook on XLA (no XLA CPU plugin: run scripts/deps/xla.sh)")
+    fi
+  else
+    echo "run-notebooks: executing $xla_notebook on XLA (kernel $xla_kernel)"
+    result=ok
+    main_kernel="$kernel_name"
+    kernel_name="$xla_kernel"
+    if ! execute "$xla_notebook" "$(basename "$xla_notebook" .ipynb)-xla"; then
+      result=FAIL
+    elif ! "$work/nbcheck" "$out/$(basename "$xla_notebook" .ipynb)-xla.ipynb"; then
+      result=FAIL
+    elif ! grep -q "plugin xla-cpu-pjrt" "$out/$(basename "$xla_notebook" .ipynb)-xla.ipynb"; then
+      echo "run-notebooks: $xla_notebook on XLA: its output does not name the XLA plugin" >&2
+      result=FAIL
+    fi
+    kernel_name="$main_kernel"
+    [[ $result == ok ]] || failures=$((failures + 1))
+    summary+=("$(printf '%-5s %7.1f s  %s on XLA' "$result" "$elapsed" "$xla_notebook")")
+  fi
+fi
+# --- end XLA
+
 total=$(seconds_since "$total_start")
 
 echo

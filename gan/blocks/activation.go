@@ -4,6 +4,10 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 )
 
+// xlaBackendName is the Name() of go-xla's backend (its xla.BackendName,
+// not imported here so that the blocks do not link XLA).
+const xlaBackendName = "xla"
+
 // LeakyReLU returns x for x > 0 and alpha·x otherwise (PyTorch's LeakyReLU;
 // the DCGAN uses alpha 0.2), as x·slope with slope = 1 or alpha taken out of
 // the gradient, so the backward pass is one multiply. The gradient at x = 0
@@ -16,12 +20,15 @@ import (
 // exactly 1 or alpha. The go backend runs Where (and a bool→float
 // conversion) with a branch per value, which costs a misprediction on
 // about half of the activations; min/max do not (BenchmarkLeakyReLU: about
-// twice as fast despite more passes). Other alphas use Where.
+// twice as fast despite more passes). Other alphas use Where, and so does XLA:
+// its compiler folds the two scalings into one by 2¹⁵⁰, which overflows
+// float32 to +Inf and makes the slope at x = 0 NaN (0·Inf); it fuses Where
+// into one loop anyway.
 func LeakyReLU(x *graph.Node, alpha float64) *graph.Node {
 	g := x.Graph()
 	dt := x.DType()
 	var slope *graph.Node
-	if alpha >= 0 && alpha <= 1 {
+	if alpha >= 0 && alpha <= 1 && g.Backend().Name() != xlaBackendName {
 		const twoTo75 = 3.777893186295716e22 // 2⁷⁵
 		s := graph.MulScalar(graph.MulScalar(x, twoTo75), twoTo75)
 		slope = graph.Min(graph.Max(s, graph.Scalar(g, dt, alpha)), graph.ScalarOne(g, dt))

@@ -54,6 +54,10 @@ func positive(rng *rand.Rand, n int) []float64 {
 }
 
 func TestBatchNormTrainingMatchesReference(t *testing.T) {
+	eachBackend(t, testBatchNormTrainingMatchesReference)
+}
+
+func testBatchNormTrainingMatchesReference(t *testing.T) {
 	for _, c := range bnCases {
 		for _, opt := range []struct {
 			name     string
@@ -150,6 +154,10 @@ func TestBatchNormTwiceInOneGraph(t *testing.T) {
 }
 
 func TestBatchNormInferenceMatchesReference(t *testing.T) {
+	eachBackend(t, testBatchNormInferenceMatchesReference)
+}
+
+func testBatchNormInferenceMatchesReference(t *testing.T) {
 	for _, c := range bnCases {
 		t.Run(c.String(), func(t *testing.T) {
 			rows, f := c.rowsFeatures()
@@ -251,6 +259,10 @@ func bnBuild(f int, training, cutStats bool) func(s *model.Scope, in []*graph.No
 }
 
 func TestBatchNormGradientsMatchFiniteDifferences(t *testing.T) {
+	eachBackend(t, testBatchNormGradientsMatchFiniteDifferences)
+}
+
+func testBatchNormGradientsMatchFiniteDifferences(t *testing.T) {
 	for _, c := range bnCases {
 		for _, training := range []bool{true, false} {
 			t.Run(fmt.Sprintf("%v_training=%v", c, training), func(t *testing.T) {

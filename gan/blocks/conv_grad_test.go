@@ -40,6 +40,10 @@ var convTransposeGradCases = []convCase{
 }
 
 func TestConv2DGradientsMatchFiniteDifferences(t *testing.T) {
+	eachBackend(t, testConv2DGradientsMatchFiniteDifferences)
+}
+
+func testConv2DGradientsMatchFiniteDifferences(t *testing.T) {
 	for _, cc := range convGradCases {
 		t.Run(cc.String(), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(3, uint64(cc.k*100+cc.s*10+cc.p)))
@@ -57,6 +61,10 @@ func TestConv2DGradientsMatchFiniteDifferences(t *testing.T) {
 }
 
 func TestConvTranspose2DGradientsMatchFiniteDifferences(t *testing.T) {
+	eachBackend(t, testConvTranspose2DGradientsMatchFiniteDifferences)
+}
+
+func testConvTranspose2DGradientsMatchFiniteDifferences(t *testing.T) {
 	for _, cc := range convTransposeGradCases {
 		rng := rand.New(rand.NewPCG(4, uint64(cc.k*100+cc.s*10+cc.p)))
 		x := tensor64(randData(rng, cc.n*cc.h*cc.w*cc.c), cc.n, cc.h, cc.w, cc.c)
@@ -84,6 +92,10 @@ func TestConvTranspose2DGradientsMatchFiniteDifferences(t *testing.T) {
 }
 
 func TestConvFloat32GradientsMatchFloat64(t *testing.T) {
+	eachBackend(t, testConvFloat32GradientsMatchFloat64)
+}
+
+func testConvFloat32GradientsMatchFloat64(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		cc   convCase

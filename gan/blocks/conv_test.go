@@ -35,6 +35,10 @@ var convForwardCases = []convCase{
 }
 
 func TestConv2DForwardMatchesReference(t *testing.T) {
+	eachBackend(t, testConv2DForwardMatchesReference)
+}
+
+func testConv2DForwardMatchesReference(t *testing.T) {
 	for _, cc := range convForwardCases {
 		t.Run(cc.String(), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, uint64(cc.k*100+cc.s*10+cc.p)))
@@ -58,6 +62,10 @@ func TestConv2DForwardMatchesReference(t *testing.T) {
 }
 
 func TestConvTranspose2DForwardMatchesReference(t *testing.T) {
+	eachBackend(t, testConvTranspose2DForwardMatchesReference)
+}
+
+func testConvTranspose2DForwardMatchesReference(t *testing.T) {
 	cases := []convCase{
 		{2, 7, 7, 3, 2, 4, 2, 1}, // DCGAN G: 7→14
 		{2, 14, 14, 2, 1, 4, 2, 1},

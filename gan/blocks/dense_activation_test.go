@@ -26,7 +26,9 @@ func refDense(x []float64, rows, in int, w []float64, out int, b []float64) []fl
 	return y
 }
 
-func TestDenseMatchesReference(t *testing.T) {
+func TestDenseMatchesReference(t *testing.T) { eachBackend(t, testDenseMatchesReference) }
+
+func testDenseMatchesReference(t *testing.T) {
 	for _, dims := range [][]int{{5, 4}, {2, 3, 4}, {128, 100}} {
 		for _, f32 := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%v_float32=%v", dims, f32), func(t *testing.T) {
@@ -62,6 +64,10 @@ func TestDenseMatchesReference(t *testing.T) {
 }
 
 func TestDenseGradientsMatchFiniteDifferences(t *testing.T) {
+	eachBackend(t, testDenseGradientsMatchFiniteDifferences)
+}
+
+func testDenseGradientsMatchFiniteDifferences(t *testing.T) {
 	for _, dims := range [][]int{{5, 4}, {2, 3, 4}} {
 		t.Run(fmt.Sprint(dims), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(15, uint64(len(dims))))
@@ -85,7 +91,9 @@ func TestDenseGradientsMatchFiniteDifferences(t *testing.T) {
 	})
 }
 
-func TestActivations(t *testing.T) {
+func TestActivations(t *testing.T) { eachBackend(t, testActivations) }
+
+func testActivations(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		op   func(x *graph.Node) *graph.Node
@@ -182,5 +190,47 @@ func TestLeakyReLUIsCheap(t *testing.T) {
 	t.Logf("batch-sized ops, forward+backward with loss: blocks %d, activation.LeakyReluWith %d, max %d", ours, stock, viaMax)
 	if ours >= stock || ours >= viaMax {
 		t.Errorf("LeakyReLU uses %d batch-sized ops, not fewer than GoMLX's %d or max's %d", ours, stock, viaMax)
+	}
+}
+
+// LeakyReLU at exactly ±0 and at the smallest normal and subnormal values, in
+// float32 and float64: the values are exact (x or alpha·x, so 0 at 0, never
+// NaN) and so are the gradients (1 for x > 0, alpha otherwise, as PyTorch).
+// XLA once turned 0 into NaN here (a real MNIST batch hit it after 671 steps).
+func TestLeakyReLUAtZeroAndTiny(t *testing.T) { eachBackend(t, testLeakyReLUAtZeroAndTiny) }
+
+func testLeakyReLUAtZeroAndTiny(t *testing.T) {
+	const alpha = 0.2
+	xs := []float64{0, math.Copysign(0, -1), 0x1p-126, -0x1p-126, 0x1p-149, -0x1p-149, 1e-30, -1e-30, 3, -3}
+	for _, f32 := range []bool{false, true} {
+		dt := dtypeFor(f32)
+		exec := graph.MustNewExec(backend, func(x *graph.Node) (*graph.Node, *graph.Node) {
+			y := LeakyReLU(x, alpha)
+			return y, graph.Gradient(graph.ReduceAllSum(y), x)[0]
+		})
+		out := exec.MustCall(tensorAs(dt, xs, len(xs)))
+		got, grad := toF64(out[0]), toF64(out[1])
+		for i, x := range xs {
+			if f32 {
+				x = float64(float32(x))
+			}
+			want, wantGrad := x, 1.0
+			if !(x > 0) {
+				want, wantGrad = alpha*x, alpha
+			}
+			if f32 { // float32 arithmetic: alpha rounded, then the product
+				want, wantGrad = float64(float32(want)), float64(float32(wantGrad))
+				if !(x > 0) {
+					want = float64(float32(x) * float32(alpha))
+				}
+			}
+			// Subnormal results may be flushed to zero by the backend (XLA's CPU code does).
+			if got[i] != want && !(math.Abs(want) < 0x1p-126 && got[i] == 0) {
+				t.Errorf("float32=%v: LeakyReLU(%g) = %g, want %g", f32, x, got[i], want)
+			}
+			if grad[i] != wantGrad && !(x != 0 && math.Abs(x) < 0x1p-126) {
+				t.Errorf("float32=%v: gradient at %g = %g, want %g", f32, x, grad[i], wantGrad)
+			}
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ganbook/ganbook/internal/backendtest"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	_ "github.com/gomlx/compute/gobackend"
@@ -45,7 +46,24 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "blocks tests: no backend:", err)
 		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	os.Exit(backendtest.Main(m, "gan/blocks"))
+}
+
+// eachBackend runs test once on the backend above (subtest "go") and once on
+// XLA's CPU plugin (subtest "xla:cpu"; internal/backendtest), with the same
+// tolerances: each comparison's own, stated where it is made.
+func eachBackend(t *testing.T, test func(t *testing.T)) {
+	main := backend
+	defer func() { backend = main }()
+	for _, name := range backendtest.Names {
+		t.Run(name, func(t *testing.T) {
+			backend = main
+			if name != backendtest.Go {
+				backend = backendtest.Get(t, name)
+			}
+			test(t)
+		})
+	}
 }
 
 // randData returns n values uniform in [-1, 1), avoiding |v| < 0.05 so that

@@ -70,7 +70,9 @@ func compareGolden(t *testing.T, name string, got, want []float64) {
 	}
 }
 
-func TestTorchGoldenConv(t *testing.T) {
+func TestTorchGoldenConv(t *testing.T) { eachBackend(t, testTorchGoldenConv) }
+
+func testTorchGoldenConv(t *testing.T) {
 	for _, tc := range torchConvGolden {
 		t.Run(fmt.Sprintf("%s_k%d_s%d_p%d", tc.kind, tc.k, tc.s, tc.p), func(t *testing.T) {
 			ops := map[string]func(x, k, b *graph.Node, s, p int) *graph.Node{"": Convolve2D}
@@ -99,7 +101,9 @@ func TestTorchGoldenConv(t *testing.T) {
 	}
 }
 
-func TestTorchGoldenBatchNorm(t *testing.T) {
+func TestTorchGoldenBatchNorm(t *testing.T) { eachBackend(t, testTorchGoldenBatchNorm) }
+
+func testTorchGoldenBatchNorm(t *testing.T) {
 	for _, tc := range torchBatchNormGolden {
 		t.Run(fmt.Sprintf("%v_training=%v", tc.dims, tc.training), func(t *testing.T) {
 			f := tc.dims[len(tc.dims)-1]
@@ -129,7 +133,9 @@ func TestTorchGoldenBatchNorm(t *testing.T) {
 	}
 }
 
-func TestTorchGoldenDense(t *testing.T) {
+func TestTorchGoldenDense(t *testing.T) { eachBackend(t, testTorchGoldenDense) }
+
+func testTorchGoldenDense(t *testing.T) {
 	for _, tc := range torchDenseGolden {
 		store := newTestStore()
 		if _, err := store.CreateVariable("/d/weights", tensor64(fill(tc.in*tc.out, 0.23, 0.5, 0.5), tc.in, tc.out)); err != nil {
@@ -153,7 +159,9 @@ func TestTorchGoldenDense(t *testing.T) {
 	}
 }
 
-func TestTorchGoldenActivations(t *testing.T) {
+func TestTorchGoldenActivations(t *testing.T) { eachBackend(t, testTorchGoldenActivations) }
+
+func testTorchGoldenActivations(t *testing.T) {
 	ops := map[string]func(*graph.Node) *graph.Node{
 		"LeakyReLU0.2": func(x *graph.Node) *graph.Node { return LeakyReLU(x, 0.2) },
 		"ReLU":         ReLU,

@@ -436,13 +436,14 @@ func (c *checkup) goFlags() Finding {
 	return Finding{Check: check, Status: OK, Detail: fmt.Sprintf("GOFLAGS=%q from %s", flags, from)}
 }
 
-// xlaSearchDescription says where go-xla looks for PJRT plugins (it reads
-// PJRT_PLUGIN_LIBRARY_PATH once, when the program starts).
+// xlaSearchDescription says where ganbook and go-xla look for PJRT plugins
+// (go-xla reads PJRT_PLUGIN_LIBRARY_PATH once, when the program starts).
 func xlaSearchDescription() string {
+	const cache = " and ganbook's cache (xla/ in it; scripts/deps/xla.sh installs the CPU plugin there)"
 	if p, ok := os.LookupEnv("PJRT_PLUGIN_LIBRARY_PATH"); ok {
-		return "$PJRT_PLUGIN_LIBRARY_PATH (" + p + ")"
+		return "$PJRT_PLUGIN_LIBRARY_PATH (" + p + ")" + cache
 	}
-	return "~/.local/lib/go-xla, /usr/local/lib/go-xla, $LD_LIBRARY_PATH and /etc/ld.so.conf's directories"
+	return "~/.local/lib/go-xla, /usr/local/lib/go-xla, $LD_LIBRARY_PATH, /etc/ld.so.conf's directories" + cache
 }
 
 func (c *checkup) backend() Finding {
@@ -469,7 +470,7 @@ func (c *checkup) backend() Finding {
 			if _, ok := plugins[plugin]; !ok {
 				return Finding{Check: check, Status: Fail,
 					Detail: fmt.Sprintf("GOMLX_BACKEND=%s from %s, but %s", config, from, pluginText),
-					Fix:    "install the " + plugin + " PJRT plugin (README, \"Backends\"), or `ganbook kernel install --backend go`"}
+					Fix:    "install the " + plugin + " PJRT plugin (scripts/deps/xla.sh for cpu; README, \"Backends\"), or `ganbook kernel install --backend go`"}
 			}
 		}
 		return Finding{Check: check, Status: OK, Detail: fmt.Sprintf("GOMLX_BACKEND=%s from %s; %s", config, from, pluginText)}
