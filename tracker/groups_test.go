@@ -48,7 +48,9 @@ func TestTInterval(t *testing.T) {
 	}
 }
 
-func approxEqual(got, want float64) bool { return math.Abs(got-want) <= 1e-6*math.Max(1, math.Abs(want)) }
+func approxEqual(got, want float64) bool {
+	return math.Abs(got-want) <= 1e-6*math.Max(1, math.Abs(want))
+}
 
 func TestIntervalOverlaps(t *testing.T) {
 	a := tracker.TInterval([]float64{1, 2, 3}, 0.95)            // [-0.484, 4.484]
