@@ -26,18 +26,29 @@ type Group struct {
 }
 
 // GroupKeys returns the parameters to group runs by when none are named:
-// every parameter any run has except the seed.
+// every parameter, except the seed, whose value differs between some of the
+// runs (a run without it differs from one with it).
 func GroupKeys(runs []RunInfo) []string {
 	var keys []string
 	for _, r := range runs {
 		for k := range r.Params {
-			if k != SeedParam && !slices.Contains(keys, k) {
+			if k != SeedParam && !slices.Contains(keys, k) && differs(runs, k) {
 				keys = append(keys, k)
 			}
 		}
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+func differs(runs []RunInfo, key string) bool {
+	first, firstSet := runs[0].Params[key]
+	for _, r := range runs[1:] {
+		if v, set := r.Params[key]; v != first || set != firstSet {
+			return true
+		}
+	}
+	return false
 }
 
 // GroupRuns splits runs by their values of the parameters by (GroupKeys when

@@ -81,7 +81,7 @@ func TestGroupRuns(t *testing.T) {
 	run := func(id, loss, lr, seed string, fid float64) tracker.RunInfo {
 		return tracker.RunInfo{
 			ID:      id,
-			Params:  map[string]string{"loss": loss, "lr_d": lr, "seed": seed},
+			Params:  map[string]string{"loss": loss, "lr_d": lr, "seed": seed, "model": "mlp"},
 			Metrics: map[string]tracker.MetricSummary{"fid": {Key: "fid", Count: 3, Last: fid}},
 		}
 	}
@@ -99,7 +99,7 @@ func TestGroupRuns(t *testing.T) {
 		labels []string
 		sizes  []int
 	}{
-		{"all but seed", nil, []string{"loss=minimax lr_d=0.0002", "loss=nonsaturating lr_d=0.0001", "loss=nonsaturating lr_d=0.0002"}, []int{3, 1, 2}},
+		{"differing params but seed", nil, []string{"loss=minimax lr_d=0.0002", "loss=nonsaturating lr_d=0.0001", "loss=nonsaturating lr_d=0.0002"}, []int{3, 1, 2}},
 		{"by loss", []string{"loss"}, []string{"loss=minimax", "loss=nonsaturating"}, []int{3, 3}},
 	}
 	for _, tc := range tests {

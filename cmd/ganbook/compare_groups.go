@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/ganbook/ganbook/tracker"
+)
+
+// sweepTag is the tag naming the sweep a run is a trial of.
+const sweepTag = "sweep"
+
+// groupSelection is how `ganbook compare` picks and groups runs for seed
+// groups: --group-by or --group, with the runs named, filtered or swept.
+type groupSelection struct {
+	by     []string
+	all    bool
+	filter string
+	sweep  string
+}
+
+func (g groupSelection) active() bool { return len(g.by) > 0 || g.all }
+
+// runs returns the runs named by ids, or those matching --filter and --sweep.
+func (g groupSelection) runs(ctx context.Context, store *tracker.Store, ids []string) ([]tracker.RunInfo, error) {
+	if len(ids) > 0 {
+		if g.filter != "" || g.sweep != "" {
+			return nil, fmt.Errorf("name runs or give --filter/--sweep, not both")
+		}
+		var runs []tracker.RunInfo
+		for _, id := range ids {
+			r, err := store.Run(ctx, id)
+			if err != nil {
+				return nil, fmt.Errorf("run %s: %w", id, err)
+			}
+			runs = append(runs, r)
+		}
+		return runs, nil
+	}
+	var parts []string
+	if g.filter != "" {
+		parts = append(parts, "("+g.filter+")")
+	}
+	if g.sweep != "" {
+		parts = append(parts, fmt.Sprintf("tags.%s = '%s'", sweepTag, strings.ReplaceAll(g.sweep, "'", "''")))
+	}
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("grouping needs runs: name them, or give --filter or --sweep")
+	}
+	runs, err := store.Runs(ctx, tracker.RunQuery{Filter: strings.Join(parts, " and "), OrderBy: "start_time ASC"})
+	if err != nil {
+		return nil, err
+	}
+	if len(runs) == 0 {
+		return nil, fmt.Errorf("no runs match %s", strings.Join(parts, " and "))
+	}
+	return runs, nil
+}
+
+// groupReport is what `ganbook compare --group-by … --json` prints.
+type groupReport struct {
+	By     []string        `json:"by"`
+	Method string          `json:"method"`
+	Groups []tracker.Group `json:"groups"`
+}
+
+const intervalMethod = "mean ± half-width of the two-sided 95% Student-t interval over the group's runs: t(0.975, n-1)·s/√n, s the sample standard deviation"
+
+func groupRuns(runs []tracker.RunInfo, sel groupSelection) groupReport {
+	by := sel.by
+	if sel.all {
+		by = tracker.GroupKeys(runs)
+	}
+	return groupReport{By: by, Method: intervalMethod, Groups: tracker.GroupRuns(runs, by)}
+}
+
+// printGroups lists the groups, then each metric's final value per group as
+// mean ± half-interval, and which groups' intervals overlap.
+func printGroups(w io.Writer, rep groupReport) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "groups by %s:\n", orDash(strings.Join(rep.By, ",")))
+	for i, g := range rep.Groups {
+		fmt.Fprintf(tw, "  G%d\t%s\tn=%d\n", i+1, orDash(g.Label), len(g.Runs))
+	}
+	fmt.Fprintf(tw, "final metric values: %s\n", rep.Method)
+	var metrics []string
+	for _, g := range rep.Groups {
+		for k := range g.Finals {
+			if !slices.Contains(metrics, k) {
+				metrics = append(metrics, k)
+			}
+		}
+	}
+	slices.Sort(metrics)
+	for _, m := range metrics {
+		fmt.Fprintf(tw, "%s\n", m)
+		for i, g := range rep.Groups {
+			iv, ok := g.Finals[m]
+			if !ok {
+				fmt.Fprintf(tw, "  G%d\tn=0\t-\n", i+1)
+				continue
+			}
+			fmt.Fprintf(tw, "  G%d\tn=%d\t%s\n", i+1, iv.N, formatInterval(iv))
+		}
+		var overlaps []string
+		for i := range rep.Groups {
+			for j := i + 1; j < len(rep.Groups); j++ {
+				a, aok := rep.Groups[i].Finals[m]
+				b, bok := rep.Groups[j].Finals[m]
+				if aok && bok && a.Overlaps(b) {
+					overlaps = append(overlaps, fmt.Sprintf("G%d~G%d", i+1, j+1))
+				}
+			}
+		}
+		if len(rep.Groups) > 1 {
+			if len(overlaps) == 0 {
+				fmt.Fprintf(tw, "  intervals overlap: none\n")
+			} else {
+				fmt.Fprintf(tw, "  intervals overlap: %s (not told apart at this n)\n", strings.Join(overlaps, " "))
+			}
+		}
+	}
+	return tw.Flush()
+}
+
+func formatInterval(iv tracker.Interval) string {
+	if math.IsNaN(float64(iv.HalfWidth)) {
+		return formatValue(float64(iv.Mean)) + " ± ? (one run)"
+	}
+	return formatValue(float64(iv.Mean)) + " ± " + formatValue(float64(iv.HalfWidth))
+}
