@@ -60,6 +60,7 @@ func newRootCommand() *cobra.Command {
 		newClassifierCommand(),
 		newEvalCommand(),
 		newSyncCommand(),
+		newSweepCommand(),
 	)
 	return root
 }
