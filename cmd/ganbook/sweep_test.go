@@ -1,0 +1,211 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// tinyTrain is a train budget that keeps a 12-trial sweep to seconds.
+var tinyTrain = []string{"--model", "mlp", "--steps", "3", "--batch", "8", "--sample-grid", "2"}
+
+// A 2 × 2 × 3 sweep makes 12 FINISHED runs, one per trial, that group into 4
+// settings of 3 seeds; the groups' means and 95% t-intervals match those
+// computed here from the raw metric points in the database, with the t
+// quantile from a printed table, t(0.975, 2) = 4.302653.
+func TestSweepGridGroups(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "runs.db")
+	sweepDir := filepath.Join(dir, "sw")
+	args := append([]string{"sweep", "--db", db, "--dir", sweepDir, "--set", "lr_d=1e-4,2e-4", "--set", "loss=nonsaturating,minimax",
+		"--seeds", "1-3", "--parallel", "2"}, tinyTrain...)
+	r := runGanbook(t, dir, nil, args...)
+	if r.exitCode != 0 {
+		t.Fatalf("sweep: exit %d\n%s\n%s", r.exitCode, r.stdout, r.stderr)
+	}
+	m := regexp.MustCompile(`sweep (\w+): 12/12 trials finished`).FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Fatalf("sweep does not report 12/12 trials finished:\n%s", r.stdout)
+	}
+	id := m[1]
+
+	runs := listRuns(t, db, "--filter", "tags.sweep = '"+id+"'")
+	if len(runs) != 12 {
+		t.Fatalf("%d runs tagged sweep=%s, want 12", len(runs), id)
+	}
+	var settings, trials []string
+	for _, run := range runs {
+		if run.Status != "FINISHED" {
+			t.Errorf("run %s (trial %s) is %s", run.ID, run.Tags["sweep_trial"], run.Status)
+		}
+		settings = append(settings, fmt.Sprintf("lr_d=%s loss=%s seed=%s", run.Params["lr_d"], run.Params["loss"], run.Params["seed"]))
+		trials = append(trials, run.Tags["sweep_trial"])
+	}
+	var wantSettings []string
+	for _, lr := range []string{"0.0001", "0.0002"} {
+		for _, loss := range []string{"nonsaturating", "minimax"} {
+			for _, seed := range []string{"1", "2", "3"} {
+				wantSettings = append(wantSettings, fmt.Sprintf("lr_d=%s loss=%s seed=%s", lr, loss, seed))
+			}
+		}
+	}
+	slices.Sort(settings)
+	slices.Sort(wantSettings)
+	if !slices.Equal(settings, wantSettings) {
+		t.Errorf("runs' settings\n%q\nwant\n%q", settings, wantSettings)
+	}
+	for i := range 12 {
+		if !slices.Contains(trials, fmt.Sprint(i)) {
+			t.Errorf("no run tagged sweep_trial=%d (tags %q)", i, trials)
+		}
+	}
+
+	want := rawGroupStats(t, db, id, []string{"d_loss", "g_loss"})
+	if len(want) != 4 {
+		t.Fatalf("%d groups in the raw points, want 4: %v", len(want), want)
+	}
+	r = runGanbook(t, dir, nil, "compare", "--db", db, "--sweep", id, "--group", "--json")
+	if r.exitCode != 0 {
+		t.Fatalf("compare --group: exit %d\n%s", r.exitCode, r.stderr)
+	}
+	var rep struct {
+		Groups []struct {
+			Label  string
+			Runs   []json.RawMessage
+			Finals map[string]struct {
+				N         int
+				Mean      float64
+				HalfWidth float64 `json:"half_width"`
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	if len(rep.Groups) != 4 {
+		t.Fatalf("compare --group makes %d groups, want 4", len(rep.Groups))
+	}
+	for _, g := range rep.Groups {
+		if len(g.Runs) != 3 {
+			t.Errorf("group %q has %d runs, want 3", g.Label, len(g.Runs))
+		}
+		wantGroup, ok := want[g.Label]
+		if !ok {
+			t.Errorf("compare --group makes group %q, not one of the raw points' groups", g.Label)
+		}
+		for metric, w := range wantGroup {
+			got := g.Finals[metric]
+			if got.N != 3 || math.Abs(got.Mean-w[0]) > 1e-9*math.Max(1, math.Abs(w[0])) || math.Abs(got.HalfWidth-w[1]) > 1e-6*math.Max(1, w[1]) {
+				t.Errorf("group %q %s = n %d, %v ± %v; want n 3, %v ± %v", g.Label, metric, got.N, got.Mean, got.HalfWidth, w[0], w[1])
+			}
+		}
+	}
+
+	// Resuming a finished sweep runs nothing more.
+	r = runGanbook(t, dir, nil, "sweep", "--resume", sweepDir)
+	if r.exitCode != 0 || !strings.Contains(r.stdout, "12 finished before, 0 to run") {
+		t.Errorf("resume of a finished sweep: exit %d\n%s\n%s", r.exitCode, r.stdout, r.stderr)
+	}
+	if n := len(listRuns(t, db, "--filter", "tags.sweep = '"+id+"'")); n != 12 {
+		t.Errorf("%d runs after resuming a finished sweep, want 12", n)
+	}
+}
+
+// rawGroupStats reads each sweep run's last point of the metrics straight
+// from the SQLite tables and returns, per "loss=… lr_d=…" group, each
+// metric's mean and 95% t half-width over its 3 seeds.
+func rawGroupStats(t *testing.T, db, sweep string, metrics []string) map[string]map[string][2]float64 {
+	t.Helper()
+	conn, err := sql.Open("sqlite3", "file:"+db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	values := map[string]map[string][]float64{}
+	rows, err := conn.Query(`SELECT r.pk,
+		(SELECT value FROM params WHERE run_pk = r.pk AND key = 'loss'),
+		(SELECT value FROM params WHERE run_pk = r.pk AND key = 'lr_d')
+		FROM runs r JOIN tags g ON g.run_pk = r.pk AND g.key = 'sweep' AND g.value = ?`, sweep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type run struct {
+		pk       int64
+		loss, lr string
+	}
+	var runs []run
+	for rows.Next() {
+		var r run
+		if err := rows.Scan(&r.pk, &r.loss, &r.lr); err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, r)
+	}
+	rows.Close()
+	for _, r := range runs {
+		label := "loss=" + r.loss + " lr_d=" + r.lr
+		if values[label] == nil {
+			values[label] = map[string][]float64{}
+		}
+		for _, m := range metrics {
+			var v float64
+			err := conn.QueryRow(`SELECT value FROM metrics WHERE run_pk = ? AND key = ? ORDER BY step DESC, rowid DESC LIMIT 1`, r.pk, m).Scan(&v)
+			if err != nil {
+				t.Fatalf("last %s of run %d: %v", m, r.pk, err)
+			}
+			values[label][m] = append(values[label][m], v)
+		}
+	}
+	out := map[string]map[string][2]float64{}
+	for label, byMetric := range values {
+		out[label] = map[string][2]float64{}
+		for m, vs := range byMetric {
+			if len(vs) != 3 {
+				t.Fatalf("group %s has %d values of %s, want 3", label, len(vs), m)
+			}
+			mean := (vs[0] + vs[1] + vs[2]) / 3
+			ss := (vs[0]-mean)*(vs[0]-mean) + (vs[1]-mean)*(vs[1]-mean) + (vs[2]-mean)*(vs[2]-mean)
+			out[label][m] = [2]float64{mean, 4.302653 * math.Sqrt(ss/2) / math.Sqrt(3)}
+		}
+	}
+	return out
+}
+
+func TestSweepRefusesBadInput(t *testing.T) {
+	dir := t.TempDir()
+	fresh := func(name string, args ...string) []string {
+		return append([]string{"--db", filepath.Join(dir, "x.db"), "--dir", filepath.Join(dir, name)}, args...)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"not a train flag", fresh("a", "--set", "colour=red,blue"), "not a train flag"},
+		{"seed in --set", fresh("b", "--set", "seed=1,2"), "--seeds"},
+		{"bad seeds", fresh("c", "--set", "lr_d=1e-4", "--seeds", "5-1"), "--seeds"},
+		{"range without --random", fresh("d", "--set", "lr_d=log:1e-5..1e-3"), "--random"},
+		{"no value", fresh("e", "--set", "lr_d="), "PARAM=V1,V2"},
+		{"bad parallel", fresh("f", "--set", "lr_d=1e-4", "--parallel", "0"), "--parallel"},
+		{"missing resume dir", []string{"--resume", filepath.Join(dir, "nope")}, "no such file"},
+		{"resume with settings", []string{"--resume", dir, "--steps", "4"}, "only --parallel"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runGanbook(t, dir, nil, append([]string{"sweep"}, tc.args...)...)
+			if r.exitCode == 0 || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q; want a failure mentioning %q", r.exitCode, r.stderr, tc.want)
+			}
+		})
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "a")); len(entries) != 0 {
+		t.Errorf("a refused sweep left files: %v", entries)
+	}
+}
