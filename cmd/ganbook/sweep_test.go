@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // tinyTrain is a train budget that keeps a 12-trial sweep to seconds.
@@ -207,5 +209,88 @@ func TestSweepRefusesBadInput(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Join(dir, "a")); len(entries) != 0 {
 		t.Errorf("a refused sweep left files: %v", entries)
+	}
+}
+
+// Ctrl-C stops a sweep's running trials cleanly (KILLED, checkpoint saved,
+// none left RUNNING); --resume then finishes every trial exactly once,
+// continuing the interrupted ones from their checkpoints.
+func TestSweepInterruptAndResume(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "runs.db")
+	sweepDir := filepath.Join(dir, "sw")
+	cmd := exec.Command(ganbookBin, "sweep", "--db", db, "--dir", sweepDir, "--set", "loss=minimax", "--seeds", "1-3", "--parallel", "2",
+		"--model", "mlp", "--steps", "300", "--batch", "8", "--sample-grid", "2", "--progress-every", "5")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOMLX_BACKEND=go", "GOMLX_NO_AUTO_INSTALL=1")
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Interrupt once both first trials are training.
+	progressed := regexp.MustCompile(`step \d+/300`)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		a, _ := os.ReadFile(filepath.Join(sweepDir, "trial-000.log"))
+		b, _ := os.ReadFile(filepath.Join(sweepDir, "trial-001.log"))
+		if progressed.Match(a) && progressed.Match(b) {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("the trials did not start training in 2 minutes:\n%s\n%s", a, b)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 130 {
+		t.Fatalf("interrupted sweep: %v, want exit 130\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "--resume "+sweepDir) {
+		t.Errorf("interrupted sweep does not say how to resume:\n%s", stdout.String())
+	}
+	var id string
+	for _, run := range listRuns(t, db) {
+		id = run.Tags["sweep"]
+		if run.Status != "KILLED" {
+			t.Errorf("after Ctrl-C, trial %s is %s, want KILLED", run.Tags["sweep_trial"], run.Status)
+		}
+	}
+	if id == "" {
+		t.Fatal("no trial run recorded before the interrupt")
+	}
+
+	r := runGanbook(t, dir, nil, "sweep", "--resume", sweepDir, "--parallel", "2")
+	if r.exitCode != 0 || !strings.Contains(r.stdout, "3/3 trials finished") {
+		t.Fatalf("resume: exit %d\n%s\n%s", r.exitCode, r.stdout, r.stderr)
+	}
+	finished := map[string]int{}
+	resumed := 0
+	for _, run := range listRuns(t, db, "--filter", "tags.sweep = '"+id+"'") {
+		switch run.Status {
+		case "FINISHED":
+			finished[run.Tags["sweep_trial"]]++
+		case "RUNNING":
+			t.Errorf("trial %s still RUNNING after the resume", run.Tags["sweep_trial"])
+		}
+	}
+	for _, trial := range []string{"0", "1", "2"} {
+		if finished[trial] != 1 {
+			t.Errorf("trial %s FINISHED %d times, want once", trial, finished[trial])
+		}
+	}
+	resumeLine := regexp.MustCompile(`(?m)^\$ ganbook train .* --resume$`)
+	for _, trial := range []string{"trial-000.log", "trial-001.log"} {
+		log, _ := os.ReadFile(filepath.Join(sweepDir, trial))
+		if resumeLine.Match(log) {
+			resumed++
+		}
+	}
+	if resumed != 2 {
+		t.Errorf("%d of the 2 interrupted trials continued from their checkpoint, want 2", resumed)
 	}
 }
