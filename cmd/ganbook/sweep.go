@@ -366,35 +366,46 @@ func saveSweepSpec(dir string, spec sweepSpec) error {
 	return os.Rename(tmp, path)
 }
 
-// finishedTrials returns the indexes of the sweep's trials that have a
-// FINISHED run in the tracker.
-func finishedTrials(ctx context.Context, spec sweepSpec) (map[int]bool, error) {
-	done := map[int]bool{}
-	err := withStore(spec.DB, false, func(store *tracker.Store) error {
-		runs, err := store.Runs(ctx, tracker.RunQuery{Filter: fmt.Sprintf("tags.%s = '%s' and status = 'FINISHED'", sweepTag, spec.ID)})
+// trialStates returns the indexes of the sweep's trials that have a
+// FINISHED run in the tracker, and of those with a RUNNING one (a live
+// heartbeat: another process is running them).
+func trialStates(ctx context.Context, spec sweepSpec) (finished, running map[int]bool, err error) {
+	finished, running = map[int]bool{}, map[int]bool{}
+	err = withStore(spec.DB, false, func(store *tracker.Store) error {
+		runs, err := store.Runs(ctx, tracker.RunQuery{Filter: fmt.Sprintf("tags.%s = '%s' and (status = 'FINISHED' or status = 'RUNNING')", sweepTag, spec.ID)})
 		if err != nil {
 			return err
 		}
 		for _, r := range runs {
-			if i, err := strconv.Atoi(r.Tags[trialTag]); err == nil {
-				done[i] = true
+			i, err := strconv.Atoi(r.Tags[trialTag])
+			if err != nil {
+				continue
+			}
+			if r.Status == tracker.StatusFinished {
+				finished[i] = true
+			} else {
+				running[i] = true
 			}
 		}
 		return nil
 	})
-	return done, err
+	return finished, running, err
 }
 
 // runSweep runs the trials not yet finished, parallel at a time, then
 // prints the seed groups.
 func runSweep(ctx context.Context, stdout io.Writer, dir string, spec sweepSpec, parallel int) error {
-	done, err := finishedTrials(ctx, spec)
+	done, running, err := trialStates(ctx, spec)
 	if err != nil {
 		return err
 	}
 	var todo []sweepTrial
 	for _, t := range spec.Trials {
-		if !done[t.Index] {
+		switch {
+		case done[t.Index]:
+		case running[t.Index]:
+			fmt.Fprintf(stdout, "trial %d [%s] is RUNNING in another process: left to it\n", t.Index, t.label())
+		default:
 			todo = append(todo, t)
 		}
 	}
