@@ -24,6 +24,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/ganbook/ganbook/gan"
 	"github.com/ganbook/ganbook/tracker"
 )
 
@@ -214,7 +215,53 @@ func newSweepSpec(fl *pflag.FlagSet, sets []string, seedList string, random int,
 		}
 		spec.TrainArgs = append(spec.TrainArgs, "--"+f.Name+"="+f.Value.String())
 	})
-	return spec, nil
+	return spec, validateTrials(spec)
+}
+
+// validateTrials checks each trial's train config before anything runs, so
+// that a bad value fails the sweep at once rather than every trial later.
+func validateTrials(spec sweepSpec) error {
+	seen := map[string]bool{}
+	for _, t := range spec.Trials {
+		label := t.label()
+		if seen[label] {
+			continue
+		}
+		seen[label] = true
+		cmd := newTrainCommand()
+		args := append(slices.Clone(spec.TrainArgs), trialFlags(t)...)
+		if err := cmd.Flags().Parse(args); err != nil {
+			return fmt.Errorf("trial %d [%s]: %w", t.Index, label, err)
+		}
+		fields := map[string]json.RawMessage{}
+		for name := range gan.DefaultConfig().Params() {
+			f := cmd.Flags().Lookup(strings.ReplaceAll(name, "_", "-"))
+			if f == nil {
+				continue
+			}
+			v := f.Value.String()
+			if f.Value.Type() == "string" {
+				b, _ := json.Marshal(v)
+				v = string(b)
+			}
+			fields[name] = json.RawMessage(v)
+		}
+		b, err := json.Marshal(fields)
+		if err != nil {
+			return err
+		}
+		cfg, err := gan.ConfigFromJSON(b)
+		if err == nil && cmd.Flags().Changed("epochs") && !cmd.Flags().Changed("steps") {
+			cfg.Steps = 0
+		}
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if err != nil {
+			return fmt.Errorf("trial %d [%s]: %w", t.Index, label, inFlagTerms(err))
+		}
+	}
+	return nil
 }
 
 func sweepOwnFlag(name string) bool {
@@ -489,18 +536,8 @@ func trialLog(dir string, t sweepTrial) string { return trialDir(dir, t) + ".log
 // When ctx ends the process gets SIGINT, saves a checkpoint and exits.
 func runTrial(ctx context.Context, exe, dir string, spec sweepSpec, t sweepTrial) (string, error) {
 	out := trialDir(dir, t)
-	args := append([]string{"train"}, spec.TrainArgs...)
-	keys := slices.Sorted(func(yield func(string) bool) {
-		for k := range t.Params {
-			if !yield(k) {
-				return
-			}
-		}
-	})
-	for _, k := range keys {
-		args = append(args, configFlag(k)+"="+t.Params[k])
-	}
-	args = append(args, "--db="+spec.DB, "--seed="+strconv.FormatInt(t.Seed, 10), "--out="+out,
+	args := append(append([]string{"train"}, spec.TrainArgs...), trialFlags(t)...)
+	args = append(args, "--db="+spec.DB, "--out="+out,
 		"--name="+fmt.Sprintf("%s-t%03d", spec.ID, t.Index),
 		"--tag="+sweepTag+"="+spec.ID, "--tag="+trialTag+"="+strconv.Itoa(t.Index))
 	if hasCheckpoint(out) {
@@ -528,7 +565,7 @@ func runTrial(ctx context.Context, exe, dir string, spec sweepSpec, t sweepTrial
 		err = <-waited
 	}
 	if err != nil {
-		return "", fmt.Errorf("ganbook train: %w", err)
+		return "", fmt.Errorf("ganbook train: %w: %s", err, lastLine(trialLog(dir, t)))
 	}
 	id, err := os.ReadFile(runIDFile(out))
 	if err != nil {
@@ -537,9 +574,32 @@ func runTrial(ctx context.Context, exe, dir string, spec sweepSpec, t sweepTrial
 	return strings.TrimSpace(string(id)), nil
 }
 
+// trialFlags are the train flags setting a trial's swept params and seed.
+func trialFlags(t sweepTrial) []string {
+	keys := slices.Sorted(func(yield func(string) bool) {
+		for k := range t.Params {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	var args []string
+	for _, k := range keys {
+		args = append(args, configFlag(k)+"="+t.Params[k])
+	}
+	return append(args, "--seed="+strconv.FormatInt(t.Seed, 10))
+}
+
 // hasCheckpoint reports whether a trial's output directory holds a
 // checkpoint to continue from.
 func hasCheckpoint(out string) bool {
 	entries, err := os.ReadDir(filepath.Join(out, "checkpoints"))
 	return err == nil && len(entries) > 0
+}
+
+// lastLine is the last non-blank line of a file: a failed trial's error.
+func lastLine(path string) string {
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }

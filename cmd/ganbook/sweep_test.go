@@ -195,6 +195,8 @@ func TestSweepRefusesBadInput(t *testing.T) {
 		{"bad seeds", fresh("c", "--set", "lr_d=1e-4", "--seeds", "5-1"), "--seeds"},
 		{"range without --random", fresh("d", "--set", "lr_d=log:1e-5..1e-3"), "--random"},
 		{"no value", fresh("e", "--set", "lr_d="), "PARAM=V1,V2"},
+		{"bad swept value", fresh("g", "--set", "loss=nonsaturating,bogus"), `invalid --loss: "bogus"`},
+		{"bad passed-through flag", fresh("h", "--set", "lr_d=1e-4", "--batch", "0"), "invalid --batch"},
 		{"bad parallel", fresh("f", "--set", "lr_d=1e-4", "--parallel", "0"), "--parallel"},
 		{"missing resume dir", []string{"--resume", filepath.Join(dir, "nope")}, "no such file"},
 		{"resume with settings", []string{"--resume", dir, "--steps", "4"}, "only --parallel"},
@@ -207,7 +209,7 @@ func TestSweepRefusesBadInput(t *testing.T) {
 			}
 		})
 	}
-	if entries, _ := os.ReadDir(filepath.Join(dir, "a")); len(entries) != 0 {
+	if entries, _ := os.ReadDir(filepath.Join(dir, "g")); len(entries) != 0 {
 		t.Errorf("a refused sweep left files: %v", entries)
 	}
 }
