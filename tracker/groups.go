@@ -161,3 +161,40 @@ func (iv Interval) bounds() (lo, hi float64) {
 	}
 	return iv.Low(), iv.High()
 }
+
+// BandPoint is a group's metric at one step: the interval of the values its
+// runs logged at that step.
+type BandPoint struct {
+	Step int64 `json:"step"`
+	Interval
+}
+
+// CurveBand lines up the runs' series of one metric by step and returns, for
+// every step any run logged, the level interval (TInterval) over the runs'
+// values at that step, in step order: a curve's mean with a confidence band.
+// A run that logged a step twice counts with its last value; NaN and ±Inf
+// values are left out.
+func CurveBand(series [][]MetricPoint, level float64) []BandPoint {
+	byStep := map[int64][]float64{}
+	for _, points := range series {
+		last := map[int64]float64{}
+		for _, p := range points {
+			last[p.Step] = p.Value
+		}
+		for step, v := range last {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				byStep[step] = append(byStep[step], v)
+			}
+		}
+	}
+	steps := make([]int64, 0, len(byStep))
+	for step := range byStep {
+		steps = append(steps, step)
+	}
+	slices.Sort(steps)
+	band := make([]BandPoint, len(steps))
+	for i, step := range steps {
+		band[i] = BandPoint{Step: step, Interval: TInterval(byStep[step], level)}
+	}
+	return band
+}

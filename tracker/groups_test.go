@@ -122,3 +122,38 @@ func TestGroupRuns(t *testing.T) {
 		t.Errorf("minimax fid = %+v, want n 3, mean 0.7, half-width %v", fid, 4.302653*0.2/math.Sqrt(3))
 	}
 }
+
+func TestCurveBand(t *testing.T) {
+	pts := func(vals ...float64) []tracker.MetricPoint {
+		var out []tracker.MetricPoint
+		for i := 0; i < len(vals); i += 2 {
+			out = append(out, tracker.MetricPoint{Step: int64(vals[i]), Value: vals[i+1]})
+		}
+		return out
+	}
+	series := [][]tracker.MetricPoint{
+		pts(1, 1, 2, 10, 3, 5),
+		pts(1, 2, 2, 12),
+		pts(1, 9, 1, 3, 2, 14, 3, math.NaN()), // step 1 logged twice: 3 counts
+	}
+	band := tracker.CurveBand(series, 0.95)
+	tests := []struct {
+		step       int64
+		n          int
+		mean, half float64
+	}{
+		{1, 3, 2, 4.302653 / math.Sqrt(3)},      // 1, 2, 3: s = 1
+		{2, 3, 12, 4.302653 * 2 / math.Sqrt(3)}, // 10, 12, 14: s = 2
+		{3, 1, 5, math.NaN()},                   // NaN left out
+	}
+	if len(band) != len(tests) {
+		t.Fatalf("%d band points, want %d: %+v", len(band), len(tests), band)
+	}
+	for i, tc := range tests {
+		b := band[i]
+		if b.Step != tc.step || b.N != tc.n || !approxEqual(float64(b.Mean), tc.mean) ||
+			(math.IsNaN(tc.half) != math.IsNaN(float64(b.HalfWidth))) || (!math.IsNaN(tc.half) && !approxEqual(float64(b.HalfWidth), tc.half)) {
+			t.Errorf("band[%d] = %+v, want step %d n %d mean %v half %v", i, b, tc.step, tc.n, tc.mean, tc.half)
+		}
+	}
+}

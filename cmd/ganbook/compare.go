@@ -31,6 +31,7 @@ Grouped runs are named, or chosen with --filter or --sweep.`,
 	cmd.Flags().BoolVar(&groups.all, "group", false, "group runs by every param that differs between them except seed")
 	cmd.Flags().StringVar(&groups.filter, "filter", "", "with grouping: the runs matching this filter (see ganbook runs --filter)")
 	cmd.Flags().StringVar(&groups.sweep, "sweep", "", "with grouping: the trials of this sweep")
+	cmd.Flags().StringSliceVar(&groups.curves, "curve", nil, "with grouping: also each group's mean and 95% band of these metrics at every step")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if groups.active() {
 			return withStore(*db, true, func(store *tracker.Store) error {
@@ -39,6 +40,9 @@ Grouped runs are named, or chosen with --filter or --sweep.`,
 					return err
 				}
 				rep := groupRuns(runs, groups)
+				if err := rep.addCurves(cmd.Context(), store, groups.curves); err != nil {
+					return err
+				}
 				if asJSON {
 					return writeJSON(cmd.OutOrStdout(), rep)
 				}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -22,6 +23,7 @@ type groupSelection struct {
 	all    bool
 	filter string
 	sweep  string
+	curves []string // metrics whose per-step mean and band to show
 }
 
 func (g groupSelection) active() bool { return len(g.by) > 0 || g.all }
@@ -67,6 +69,33 @@ type groupReport struct {
 	By     []string        `json:"by"`
 	Method string          `json:"method"`
 	Groups []tracker.Group `json:"groups"`
+	// Curves holds, per group label and metric, the mean and 95% band at
+	// every step (--curve).
+	Curves map[string]map[string][]tracker.BandPoint `json:"curves,omitempty"`
+}
+
+// addCurves reads the --curve metrics of every grouped run and computes
+// each group's band.
+func (rep *groupReport) addCurves(ctx context.Context, store *tracker.Store, metrics []string) error {
+	if len(metrics) == 0 {
+		return nil
+	}
+	rep.Curves = map[string]map[string][]tracker.BandPoint{}
+	for _, g := range rep.Groups {
+		rep.Curves[g.Label] = map[string][]tracker.BandPoint{}
+		for _, m := range metrics {
+			var series [][]tracker.MetricPoint
+			for _, r := range g.Runs {
+				points, err := store.Metric(ctx, r.ID, m)
+				if err != nil {
+					return fmt.Errorf("run %s metric %s: %w", r.ID[:min(8, len(r.ID))], m, err)
+				}
+				series = append(series, points)
+			}
+			rep.Curves[g.Label][m] = tracker.CurveBand(series, 0.95)
+		}
+	}
+	return nil
 }
 
 const intervalMethod = "mean ± half-width of the two-sided 95% Student-t interval over the group's runs: t(0.975, n-1)·s/√n, s the sample standard deviation"
@@ -125,7 +154,33 @@ func printGroups(w io.Writer, rep groupReport) error {
 			}
 		}
 	}
+	for _, m := range slices.Sorted(maps.Keys(curveMetrics(rep))) {
+		fmt.Fprintf(tw, "%s by step (mean ± 95%% half-interval; at most %d steps shown, --json for all)\n", m, curveRows)
+		for i, g := range rep.Groups {
+			band := rep.Curves[g.Label][m]
+			for j := range min(len(band), curveRows) {
+				b := band[j*len(band)/min(len(band), curveRows)]
+				if j == min(len(band), curveRows)-1 {
+					b = band[len(band)-1]
+				}
+				fmt.Fprintf(tw, "  G%d\tstep %d\tn=%d\t%s\n", i+1, b.Step, b.N, formatInterval(b.Interval))
+			}
+		}
+	}
 	return tw.Flush()
+}
+
+// curveRows is how many steps of each curve the text output shows.
+const curveRows = 10
+
+func curveMetrics(rep groupReport) map[string]bool {
+	out := map[string]bool{}
+	for _, byMetric := range rep.Curves {
+		for m := range byMetric {
+			out[m] = true
+		}
+	}
+	return out
 }
 
 func formatInterval(iv tracker.Interval) string {

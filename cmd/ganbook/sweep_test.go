@@ -73,7 +73,7 @@ func TestSweepGridGroups(t *testing.T) {
 	if len(want) != 4 {
 		t.Fatalf("%d groups in the raw points, want 4: %v", len(want), want)
 	}
-	r = runGanbook(t, dir, nil, "compare", "--db", db, "--sweep", id, "--group", "--json")
+	r = runGanbook(t, dir, nil, "compare", "--db", db, "--sweep", id, "--group", "--curve", "g_loss", "--json")
 	if r.exitCode != 0 {
 		t.Fatalf("compare --group: exit %d\n%s", r.exitCode, r.stderr)
 	}
@@ -86,6 +86,12 @@ func TestSweepGridGroups(t *testing.T) {
 				Mean      float64
 				HalfWidth float64 `json:"half_width"`
 			}
+		}
+		Curves map[string]map[string][]struct {
+			Step      int64
+			N         int
+			Mean      float64
+			HalfWidth float64 `json:"half_width"`
 		}
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
@@ -101,6 +107,12 @@ func TestSweepGridGroups(t *testing.T) {
 		wantGroup, ok := want[g.Label]
 		if !ok {
 			t.Errorf("compare --group makes group %q, not one of the raw points' groups", g.Label)
+		}
+		// The curve's band at the last step (3) is over the same values.
+		band := rep.Curves[g.Label]["g_loss"]
+		if w := wantGroup["g_loss"]; len(band) != 3 || band[2].Step != 3 || band[2].N != 3 ||
+			math.Abs(band[2].Mean-w[0]) > 1e-9*math.Max(1, math.Abs(w[0])) || math.Abs(band[2].HalfWidth-w[1]) > 1e-6*math.Max(1, w[1]) {
+			t.Errorf("group %q g_loss curve %+v, want 3 steps ending n 3, %v ± %v", g.Label, band, w[0], w[1])
 		}
 		for metric, w := range wantGroup {
 			got := g.Finals[metric]
