@@ -30,7 +30,7 @@ Grouped runs are named, or chosen with --filter or --sweep.`,
 	cmd.Flags().StringSliceVar(&groups.by, "group-by", nil, "group runs by these params (comma-separated) and show each group's mean ± 95% interval")
 	cmd.Flags().BoolVar(&groups.all, "group", false, "group runs by every param that differs between them except seed")
 	cmd.Flags().StringVar(&groups.filter, "filter", "", "with grouping: the runs matching this filter (see ganbook runs --filter)")
-	cmd.Flags().StringVar(&groups.sweep, "sweep", "", "with grouping: the trials of this sweep")
+	cmd.Flags().StringVar(&groups.sweep, "sweep", "", "with grouping: the FINISHED trials of this sweep")
 	cmd.Flags().StringSliceVar(&groups.curves, "curve", nil, "with grouping: also each group's mean and 95% band of these metrics at every step")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if groups.active() {

@@ -49,7 +49,8 @@ func (g groupSelection) runs(ctx context.Context, store *tracker.Store, ids []st
 		parts = append(parts, "("+g.filter+")")
 	}
 	if g.sweep != "" {
-		parts = append(parts, fmt.Sprintf("tags.%s = '%s'", sweepTag, strings.ReplaceAll(g.sweep, "'", "''")))
+		// A trial interrupted and resumed has a KILLED run and a FINISHED one.
+		parts = append(parts, fmt.Sprintf("tags.%s = '%s' and status = 'FINISHED'", sweepTag, strings.ReplaceAll(g.sweep, "'", "''")))
 	}
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("grouping needs runs: name them, or give --filter or --sweep")

@@ -509,7 +509,7 @@ func runSweep(ctx context.Context, stdout io.Writer, dir string, spec sweepSpec,
 	fmt.Fprintf(stdout, "sweep %s: %d/%d trials finished\n", spec.ID, finished, len(spec.Trials))
 	if finished > 0 {
 		err := withStore(spec.DB, true, func(store *tracker.Store) error {
-			sel := groupSelection{all: true, sweep: spec.ID, filter: "status = 'FINISHED'"}
+			sel := groupSelection{all: true, sweep: spec.ID}
 			runs, err := sel.runs(context.Background(), store, nil)
 			if err != nil {
 				return err

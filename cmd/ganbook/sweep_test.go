@@ -307,4 +307,12 @@ func TestSweepInterruptAndResume(t *testing.T) {
 	if resumed != 2 {
 		t.Errorf("%d of the 2 interrupted trials continued from their checkpoint, want 2", resumed)
 	}
+	// The group counts each trial once: its FINISHED run, not the KILLED one.
+	r = runGanbook(t, dir, nil, "compare", "--db", db, "--sweep", id, "--group", "--json")
+	var rep struct {
+		Groups []struct{ Runs []json.RawMessage }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || len(rep.Groups) != 1 || len(rep.Groups[0].Runs) != 3 {
+		t.Errorf("compare --sweep --group after the resume: %v, want 1 group of 3 runs\n%s%s", err, r.stdout, r.stderr)
+	}
 }
