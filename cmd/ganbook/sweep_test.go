@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -314,5 +315,38 @@ func TestSweepInterruptAndResume(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || len(rep.Groups) != 1 || len(rep.Groups[0].Runs) != 3 {
 		t.Errorf("compare --sweep --group after the resume: %v, want 1 group of 3 runs\n%s%s", err, r.stdout, r.stderr)
+	}
+}
+
+// --random K draws K settings from the ranges, each trained once per seed.
+func TestSweepRandom(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "runs.db")
+	args := append([]string{"sweep", "--db", db, "--dir", filepath.Join(dir, "sw"), "--random", "2",
+		"--set", "lr_d=log:1e-5..1e-3", "--seeds", "1-2", "--parallel", "2"}, tinyTrain...)
+	r := runGanbook(t, dir, nil, args...)
+	if r.exitCode != 0 {
+		t.Fatalf("sweep --random: exit %d\n%s\n%s", r.exitCode, r.stdout, r.stderr)
+	}
+	runs := listRuns(t, db)
+	if len(runs) != 4 {
+		t.Fatalf("%d runs, want 2 settings × 2 seeds", len(runs))
+	}
+	seeds := map[string][]string{}
+	for _, run := range runs {
+		lr, err := strconv.ParseFloat(run.Params["lr_d"], 64)
+		if run.Status != "FINISHED" || err != nil || lr < 1e-5 || lr > 1e-3 {
+			t.Errorf("run %s: %s, lr_d %q; want FINISHED with lr_d in [1e-5, 1e-3]", run.ID, run.Status, run.Params["lr_d"])
+		}
+		seeds[run.Params["lr_d"]] = append(seeds[run.Params["lr_d"]], run.Params["seed"])
+	}
+	for lr, s := range seeds {
+		slices.Sort(s)
+		if !slices.Equal(s, []string{"1", "2"}) {
+			t.Errorf("lr_d %s trained with seeds %v, want 1 and 2", lr, s)
+		}
+	}
+	if len(seeds) != 2 {
+		t.Errorf("%d distinct lr_d drawn, want 2: %v", len(seeds), seeds)
 	}
 }
