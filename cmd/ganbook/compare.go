@@ -14,15 +14,44 @@ import (
 
 func newCompareCommand() *cobra.Command {
 	var asJSON, all bool
+	var groups groupSelection
 	cmd := &cobra.Command{
 		Use:   "compare RUN RUN...",
 		Short: "Compare runs: the params that differ, and the last and min of each metric",
-		Args:  cobra.MinimumNArgs(2),
+		Long: `Compare runs side by side, or, with --group-by or --group, in seed groups:
+runs sharing the grouping params form a group, and each final metric value is
+shown as mean ± the half-width of a 95% Student-t interval over the group.
+Grouped runs are named, or chosen with --filter or --sweep.`,
+		Args: cobra.ArbitraryArgs,
 	}
 	db := dbFlag(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&all, "all", false, "list every param, not only those that differ")
+	cmd.Flags().StringSliceVar(&groups.by, "group-by", nil, "group runs by these params (comma-separated) and show each group's mean ± 95% interval")
+	cmd.Flags().BoolVar(&groups.all, "group", false, "group runs by every param that differs between them except seed")
+	cmd.Flags().StringVar(&groups.filter, "filter", "", "with grouping: the runs matching this filter (see ganbook runs --filter)")
+	cmd.Flags().StringVar(&groups.sweep, "sweep", "", "with grouping: the FINISHED trials of this sweep")
+	cmd.Flags().StringSliceVar(&groups.curves, "curve", nil, "with grouping: also each group's mean and 95% band of these metrics at every step")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if groups.active() {
+			return withStore(*db, true, func(store *tracker.Store) error {
+				runs, err := groups.runs(cmd.Context(), store, args)
+				if err != nil {
+					return err
+				}
+				rep := groupRuns(runs, groups)
+				if err := rep.addCurves(cmd.Context(), store, groups.curves); err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(cmd.OutOrStdout(), rep)
+				}
+				return printGroups(cmd.OutOrStdout(), rep)
+			})
+		}
+		if len(args) < 2 {
+			return fmt.Errorf("compare needs at least 2 runs (or --group-by/--group with --filter or --sweep)")
+		}
 		return withStore(*db, false, func(store *tracker.Store) error {
 			c, err := store.Compare(cmd.Context(), args...)
 			if err != nil {

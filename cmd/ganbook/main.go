@@ -62,6 +62,7 @@ func newRootCommand() *cobra.Command {
 		newSyncCommand(),
 		newSampleCommand(),
 		newEvalClassesCommand(),
+		newSweepCommand(),
 	)
 	return root
 }
