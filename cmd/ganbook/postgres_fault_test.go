@@ -21,7 +21,7 @@ import (
 // stored, the run ends FINISHED, and one warning line says what happened.
 func TestPostgresServerRestartMidRun(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains for about 30 s; skipped with -short")
+		t.Skip("trains for about 30–60 s; skipped with -short")
 	}
 	srv, err := pgtest.Start() // its own server: the test stops it
 	if err != nil {
@@ -30,9 +30,11 @@ func TestPostgresServerRestartMidRun(t *testing.T) {
 	defer srv.Stop()
 	url := srv.NewDatabase(t)
 	dir := t.TempDir()
-	const steps = 300
+	// Enough steps that the training outlasts the outage on a fast, idle machine
+	// (about 60 steps/s there): the run must end after the server is back.
+	const steps = 2000
 	cmd := exec.Command(ganbookBin, "train", "--db", url, "--steps", strconv.Itoa(steps), "--progress-every", "1",
-		"--sample-every", "50", "--checkpoint-every", "0", "--out", filepath.Join(dir, "run"))
+		"--sample-every", "500", "--checkpoint-every", "0", "--out", filepath.Join(dir, "run"))
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOMLX_BACKEND=go", "GOMLX_NO_AUTO_INSTALL=1")
 	var stdout bytes.Buffer

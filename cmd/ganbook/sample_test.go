@@ -342,7 +342,7 @@ func TestSampleRefusesBadInput(t *testing.T) {
 		want []string // substrings of stderr
 	}{
 		{"unknown run", []string{"sample", "deadbeef", "--db", r.db}, []string{"deadbeef"}},
-		{"no checkpoint at step", []string{"--step", "7"}, []string{"no checkpoint at step 7", "10, 20"}},
+		{"no checkpoint at step", []string{"--step", "7"}, []string{"no checkpoint found at step 7", "10, 20"}},
 		{"zero n", []string{"--n", "0"}, []string{"--n", "positive"}},
 		{"negative n", []string{"--n", "-3"}, []string{"--n", "positive"}},
 		{"class on an unconditional model", []string{"--class", "7"}, []string{"--class", "mlp"}},

@@ -418,7 +418,13 @@ func saveSweepSpec(dir string, spec sweepSpec) error {
 // heartbeat: another process is running them).
 func trialStates(ctx context.Context, spec sweepSpec) (finished, running map[int]bool, err error) {
 	finished, running = map[int]bool{}, map[int]bool{}
-	err = withStore(spec.DB, false, func(store *tracker.Store) error {
+	// A sweep, like train, creates its database: its trials record into it.
+	store, err := openStore(spec.DB)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer store.Close()
+	err = func() error {
 		runs, err := store.Runs(ctx, tracker.RunQuery{Filter: fmt.Sprintf("tags.%s = '%s' and (status = 'FINISHED' or status = 'RUNNING')", sweepTag, spec.ID)})
 		if err != nil {
 			return err
@@ -435,7 +441,7 @@ func trialStates(ctx context.Context, spec sweepSpec) (finished, running map[int
 			}
 		}
 		return nil
-	})
+	}()
 	return finished, running, err
 }
 
