@@ -12,19 +12,23 @@ import (
 	"time"
 
 	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/ganbook/ganbook/internal/gemm"
 )
 
-// graphFLOPs counts the floating-point operations of g's products: 2 per
+// graphFLOPs counts the floating-point operations of all g's products: 2 per
 // multiply-add of every DotGeneral, ConvGeneral and FusedDense node (batch
 // axes included). Element-wise ops are left out on purpose: the roofline
 // compares the products against the GEMM's rate.
-func graphFLOPs(g *graph.Graph) (int64, error) {
+func graphFLOPs(g *graph.Graph) (int64, error) { return nodesFLOPs(g.Nodes()) }
+
+// nodesFLOPs is graphFLOPs over a list of nodes.
+func nodesFLOPs(nodes []*graph.Node) (int64, error) {
 	var total int64
-	for _, n := range g.Nodes() {
+	for _, n := range nodes {
 		if n == nil {
 			continue
 		}
@@ -86,25 +90,183 @@ func intField(desc, name string) (int, error) {
 }
 
 // iterationFLOPs counts one training iteration of tr: its D step's and its G
-// step's graphs, compiled for the trainer's batch.
+// step's products, over the nodes their outputs depend on (the go backend runs
+// only those; autodiff leaves unused gradient nodes in the graph).
 func iterationFLOPs(tr *Trainer) (int64, error) {
+	var total int64
+	for _, step := range iterationGraphs(tr) {
+		exec, err := step.build(tr)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := exec.Compile(step.inputs...); err != nil {
+			return 0, fmt.Errorf("%s: %w", step.name, err)
+		}
+		f, err := productFLOPs(*step.outputs)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", step.name, err)
+		}
+		total += f
+	}
+	return total, nil
+}
+
+type stepGraph struct {
+	name    string
+	inputs  []shapes.Shape
+	build   func(tr *Trainer) (*model.Exec, error)
+	outputs *[]*graph.Node // filled by build: its results and changed variables
+}
+
+// iterationGraphs mirrors the unconditional D and G steps of buildExecs,
+// recording each graph's outputs (model.Exec keeps them to itself).
+// TestIterationGraphsMirrorTrainer checks the mirror against the trainer's graphs.
+func iterationGraphs(tr *Trainer) []stepGraph {
+	arch := tr.arch
 	b, latent := tr.cfg.Batch, tr.cfg.LatentDim
 	real := shapes.Make(dtypes.Float32, b, ImageSize, ImageSize, 1)
 	z := shapes.Make(dtypes.Float32, b, latent)
-	dg, err := tr.dStep.Compile(real, z)
-	if err != nil {
-		return 0, fmt.Errorf("D step: %w", err)
+	var dOut, gOut []*graph.Node
+	withChanged := func(s *model.Scope, results []*graph.Node) []*graph.Node {
+		g := results[0].Graph()
+		out := slices.Clone(results)
+		for v := range s.Store().IterVariables() {
+			if v.ChangedInGraph(g) {
+				out = append(out, v.NodeValue(g))
+			}
+		}
+		return out
 	}
-	gg, err := tr.gStep.Compile(z)
-	if err != nil {
-		return 0, fmt.Errorf("G step: %w", err)
+	return []stepGraph{
+		{"D step", []shapes.Shape{real, z}, func(tr *Trainer) (*model.Exec, error) {
+			return model.NewExec(tr.backend, tr.store, func(s *model.Scope, real, z *graph.Node) []*graph.Node {
+				store := s.Store()
+				fake := graph.StopGradient(arch.Generator(store.Scope(GeneratorScope), z, Frozen))
+				disc := store.Scope(DiscriminatorScope)
+				realLogits := arch.Discriminator(disc, real, Training)
+				fakeLogits := arch.Discriminator(disc, fake, Training)
+				dLoss := tr.discriminatorLoss(realLogits, fakeLogits)
+				grads := tr.adamD.gradientsGraph(dLoss)
+				res := append([]*graph.Node{dLoss, graph.ReduceAllMean(graph.Sigmoid(realLogits)), graph.ReduceAllMean(graph.Sigmoid(fakeLogits))}, grads...)
+				dOut = withChanged(s, res)
+				return res
+			})
+		}, &dOut},
+		{"G step", []shapes.Shape{z}, func(tr *Trainer) (*model.Exec, error) {
+			return model.NewExec(tr.backend, tr.store, func(s *model.Scope, z *graph.Node) []*graph.Node {
+				store := s.Store()
+				gen := store.Scope(GeneratorScope)
+				disc := store.Scope(DiscriminatorScope)
+				fakeLogits := inHalves(arch, z, func(z *graph.Node) *graph.Node {
+					return arch.Discriminator(disc, arch.Generator(gen, z, Training), Frozen)
+				})
+				gLoss := tr.generatorLoss(fakeLogits)
+				res := append([]*graph.Node{gLoss}, tr.adamG.gradientsGraph(gLoss)...)
+				gOut = withChanged(s, res)
+				return res
+			})
+		}, &gOut},
 	}
-	df, err := graphFLOPs(dg)
-	if err != nil {
-		return 0, err
+}
+
+// productFLOPs counts the products that outputs depend on.
+func productFLOPs(outputs []*graph.Node) (int64, error) {
+	seen := map[*graph.Node]bool{}
+	var live []*graph.Node
+	var visit func(n *graph.Node)
+	visit = func(n *graph.Node) {
+		if n == nil || seen[n] {
+			return
+		}
+		seen[n] = true
+		live = append(live, n)
+		for _, in := range n.Inputs() {
+			visit(in)
+		}
 	}
-	gf, err := graphFLOPs(gg)
-	return df + gf, err
+	for _, o := range outputs {
+		visit(o)
+	}
+	return nodesFLOPs(live)
+}
+
+// TestIterationGraphsMirrorTrainer checks that iterationGraphs builds the
+// trainer's graphs: same node count and output shapes for both models.
+func TestIterationGraphsMirrorTrainer(t *testing.T) {
+	for _, arch := range []string{ModelMLP, ModelDCGAN} {
+		t.Run(arch, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.Model, cfg.Batch, cfg.Steps = arch, 8, 1
+			backend, err := NewBackend(testWriter{t})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := NewTrainer(backend, cfg, newSyntheticSource(16, 8, 1), 1, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, step := range iterationGraphs(tr) {
+				trainerExec := []*model.Exec{tr.dStep, tr.gStep}[i]
+				want, err := trainerExec.Compile(step.inputs...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				exec, err := step.build(tr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := exec.Compile(step.inputs...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got.Nodes()) != len(want.Nodes()) {
+					t.Errorf("%s: %d nodes, the trainer's has %d", step.name, len(got.Nodes()), len(want.Nodes()))
+				}
+				if g, w := fmt.Sprint(got.Executable().Outputs()), fmt.Sprint(want.Executable().Outputs()); g != w {
+					t.Errorf("%s: outputs %s, the trainer's %s", step.name, g, w)
+				}
+				if len(*step.outputs) != len(want.Executable().Outputs()) {
+					t.Errorf("%s: recorded %d outputs, the graph has %d", step.name, len(*step.outputs), len(want.Executable().Outputs()))
+				}
+			}
+		})
+	}
+}
+
+// TestIterationFLOPsMLP checks the MLP's count against a hand count.
+// Multiply-adds per sample: G (100→128→256→512→784) forward is
+// 12800+32768+131072+401408 = 578048; D (784→512→256→128→1) forward is
+// 401408+131072+32768+128 = 565376.
+// D step: G forward 578048, D forward on real and fake 2·565376, D backward on
+// both: weight gradients 565376 and input gradients without the first
+// layer's 565376−401408 = 163968, so 2·729344. Sum 3167488.
+// G step: G forward 578048, D forward 565376, D input gradients (all layers,
+// D frozen) 565376, G weight gradients 578048, G input gradients without
+// the first layer's 578048−12800 = 565248. Sum 2852096.
+// blocks.Dense also writes its bias as products: the broadcast ones[B,1]·b[1,w]
+// (w per sample and layer) and its gradient's sum ones[1,B]·v[B,w] (w per
+// sample). Widths: G 128+256+512+784 = 1680, D 512+256+128+1 = 897.
+// D step: broadcasts G 1680 + D 2·897, gradients 2·897: 5268.
+// G step: broadcasts G 1680 + D 897, gradients G 1680: 4257.
+// Iteration: 2·batch·(3167488+2852096+5268+4257) FLOPs; batch 8: 96465744.
+func TestIterationFLOPsMLP(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Model, cfg.Batch, cfg.Steps, cfg.DropoutD = ModelMLP, 8, 1, 0
+	backend, err := NewBackend(testWriter{t})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewTrainer(backend, cfg, newSyntheticSource(16, 8, 1), 1, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := iterationFLOPs(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(96465744); got != want {
+		t.Errorf("iterationFLOPs = %d, want %d (%+.2f%%)", got, want, 100*float64(got-want)/float64(want))
+	}
 }
 
 func TestGraphFLOPs(t *testing.T) {
