@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a Debian 12 machine: Debian packages
-# (python3-venv for the JupyterLab venv, Chromium for the browser tests, Fashion-MNIST, PyTorch for the quality bench's smoke test, patch for
-# the check of third_party/compute), the Go modules, JupyterLab (pinned, in a venv), and the GoNB kernel.
+# (python3-venv for the venvs, the classic Jupyter Notebook for the game explorer's browser test,
+# Chromium for the browser tests, iproute2 for the network-namespace test, Fashion-MNIST, PyTorch
+# for the reference models' checks, patch for the check of third_party/compute), PostgreSQL, the Go
+# modules, JupyterLab and MLflow (pinned, each in its venv), the GoNB kernel and XLA's CPU plugin.
 # Safe to re-run: it installs only what is missing. In CI (CI=true) anything that
 # cannot be installed is a failure; locally it is reported and the tests that need
 # it skip.

@@ -16,7 +16,8 @@ import (
 )
 
 // Debian's classic Jupyter Notebook (package jupyter-notebook, 6.4) serves notebook 03's game
-// explorer in TestGameExplorerInBrowser: GoNB's widgets there did not redraw under JupyterLab 4.
+// explorer in TestGameExplorerInBrowser: ported to JupyterLab 4, that test saw the widgets but no
+// redrawn picture.
 const (
 	notebookServerPath = "/usr/bin/jupyter-notebook"
 )
