@@ -79,8 +79,15 @@ type NewRun struct {
 // zero, becomes the run's heartbeat time; tags overwrite tags of the same
 // key, images overwrite images of the same key and step, and Record, when
 // not nil, replaces the run's record.
+//
+// Seq, when not zero, numbers the batches of a run's live handle 1, 2, 3, …
+// in the order they are written: a backend stores nothing of a batch whose
+// Seq is not above the highest it has stored for the run (but still takes
+// its heartbeat), so that a write retried after the reply to its commit
+// was lost stores its points once.
 type Batch struct {
 	RunID     string
+	Seq       int64
 	Metrics   []MetricPoint
 	Images    []Image
 	Tags      []Tag

@@ -468,3 +468,9 @@ func (c checker) field(n *fieldNode) (Field, error) {
 	}
 	return Field{Kind: kind, Key: key, Pos: pos}, nil
 }
+
+// FilterString quotes s as a string literal of the filter language, so a
+// value holding quotes or backslashes can be compared safely.
+func FilterString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}

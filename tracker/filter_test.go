@@ -172,3 +172,17 @@ func TestParseOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestFilterStringRoundTrips(t *testing.T) {
+	for _, s := range []string{"", "a1b2c3d4", "it's", `say "hi"`, `back\slash`, `\'`, "both ' and \" and \\", "ünïcode ✓"} {
+		f, err := ParseFilter("tags.sweep = " + FilterString(s))
+		if err != nil {
+			t.Errorf("FilterString(%q) = %s: %v", s, FilterString(s), err)
+			continue
+		}
+		c, ok := f.Root.(*Condition)
+		if !ok || c.Value.Text != s || c.Value.IsNumber {
+			t.Errorf("FilterString(%q) parsed back as %+v", s, f.Root)
+		}
+	}
+}

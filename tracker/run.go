@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -26,10 +27,16 @@ type Run struct {
 
 	mu      sync.Mutex
 	pending Batch
-	spare   []MetricPoint // reused metric buffer, to spare the allocator
-	ended   bool
-	dropped int64
-	lastErr error // of the last background write; nil once one succeeds
+	// retry is a batch whose write failed, written again as it was (same
+	// Seq) before anything else, so that a write whose commit did happen
+	// is not stored twice; nil when none.
+	retry     *Batch
+	seq       int64         // Seq of the last batch taken from pending
+	spare     []MetricPoint // reused metric buffer, to spare the allocator
+	ended     bool
+	dropped   int64
+	lastErr   error // of the last background write; nil once one succeeds
+	onEndWait func(err error, unwritten int, bound time.Duration)
 
 	kick     chan struct{}
 	flushReq chan chan error
@@ -75,7 +82,7 @@ func (r *Run) LogMetric(key string, step int64, value float64) error {
 		r.mu.Unlock()
 		return ErrRunEnded
 	}
-	if len(r.pending.Metrics) >= r.store.cfg.maxBuffered {
+	if len(r.pending.Metrics)+r.retryPoints() >= r.store.cfg.maxBuffered {
 		r.dropped++
 		err := r.lastErr
 		r.mu.Unlock()
@@ -196,7 +203,31 @@ func (r *Run) Close() error {
 	return err
 }
 
-// end stops logging, flushes, stops the writer and stores the final status.
+// OnEndWait sets a function called once when ending the run starts to
+// wait for a database that cannot be written (see WithEndWait), with the
+// error, the number of points not stored yet and how long it waits at most.
+func (r *Run) OnEndWait(f func(err error, unwritten int, bound time.Duration)) {
+	r.mu.Lock()
+	r.onEndWait = f
+	r.mu.Unlock()
+}
+
+// EndWait is how long ending the run waits at most for a database that
+// cannot be written: a context for Finish should outlast it.
+func (r *Run) EndWait() time.Duration { return r.store.cfg.endWait }
+
+// retryPoints is the number of points of the batch waiting to be retried.
+// r.mu is held.
+func (r *Run) retryPoints() int {
+	if r.retry == nil {
+		return 0
+	}
+	return len(r.retry.Metrics)
+}
+
+// end stops logging, flushes, stops the writer and stores the final
+// status. While the database cannot be written it retries both for up to
+// the store's end wait.
 func (r *Run) end(ctx context.Context, status RunStatus, msg string) error {
 	r.mu.Lock()
 	if r.ended {
@@ -205,25 +236,92 @@ func (r *Run) end(ctx context.Context, status RunStatus, msg string) error {
 	}
 	r.ended = true
 	r.mu.Unlock()
+	deadline := time.Now().Add(r.store.cfg.endWait)
+	waited := false
+	wait := func(err error) bool {
+		if !transient(err) || ctx.Err() != nil || !time.Now().Before(deadline) {
+			return false
+		}
+		if !waited {
+			waited = true
+			r.mu.Lock()
+			notify, unwritten := r.onEndWait, len(r.pending.Metrics)+r.retryPoints()
+			r.mu.Unlock()
+			if notify != nil {
+				notify(err, unwritten, r.store.cfg.endWait)
+			}
+		}
+		select {
+		case <-time.After(min(time.Second, time.Until(deadline))):
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 	flushErr := r.Flush(ctx)
+	for flushErr != nil && wait(flushErr) {
+		flushErr = r.Flush(ctx)
+	}
 	close(r.stop)
 	<-r.done
 	r.store.forget(r)
 	r.mu.Lock()
 	dropped := r.dropped
-	unwritten := len(r.pending.Metrics)
+	unstored := r.pending
+	if r.retry != nil {
+		unstored.Metrics = append(slices.Clip(r.retry.Metrics), unstored.Metrics...)
+		unstored.Images = append(slices.Clip(r.retry.Images), unstored.Images...)
+		unstored.Tags = append(slices.Clip(r.retry.Tags), unstored.Tags...)
+		if unstored.Record == nil {
+			unstored.Record = r.retry.Record
+		}
+	}
 	r.mu.Unlock()
 	var errs []error
 	if flushErr != nil {
-		errs = append(errs, fmt.Errorf("tracker: run %s: %d points not stored: %w", r.id, unwritten, flushErr))
+		errs = append(errs, fmt.Errorf("%w: run %s: %s not stored: %w", ErrNotStored, r.id, describe(&unstored), flushErr))
 	}
 	if dropped > 0 {
 		errs = append(errs, fmt.Errorf("tracker: run %s: %d points dropped: %w", r.id, dropped, ErrBacklog))
 	}
-	if err := r.store.backend.EndRun(ctx, r.id, status, msg, time.Now()); err != nil {
-		errs = append(errs, err)
+	endErr := r.store.backend.EndRun(ctx, r.id, status, msg, time.Now())
+	for endErr != nil && flushErr == nil && wait(endErr) {
+		endErr = r.store.backend.EndRun(ctx, r.id, status, msg, time.Now())
+	}
+	if endErr != nil {
+		errs = append(errs, fmt.Errorf("tracker: run %s: status %s not stored: %w", r.id, status, endErr))
 	}
 	return errors.Join(errs...)
+}
+
+// transient reports whether a write error may pass if tried again: not for
+// a deleted run, a read-only database or a cancelled call.
+func transient(err error) bool {
+	return !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrReadOnly) && !errors.Is(err, ErrRunEnded) &&
+		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// describe names what a batch holds: "1,234 points of 5 metrics, 2 images,
+// 1 tag and the record".
+func describe(b *Batch) string {
+	keys := map[string]bool{}
+	for _, p := range b.Metrics {
+		keys[p.Key] = true
+	}
+	parts := []string{fmt.Sprintf("%d points of %d metrics", len(b.Metrics), len(keys))}
+	if n := len(b.Images); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d images", n))
+	}
+	if n := len(b.Tags); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d tags", n))
+	}
+	if b.Record != nil {
+		parts = append(parts, "the record")
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
 // writeLoop is the run's background writer: it writes the buffer on every
@@ -257,7 +355,7 @@ func (r *Run) writeLoop() {
 func (r *Run) drain(beat bool) error {
 	for {
 		r.mu.Lock()
-		b := r.take()
+		b := r.next()
 		r.mu.Unlock()
 		if b.empty() && !beat {
 			return nil
@@ -268,9 +366,10 @@ func (r *Run) drain(beat bool) error {
 		r.mu.Lock()
 		if err != nil {
 			// A deleted run can never be written: drop its data rather than
-			// retry forever. Anything else may pass (a busy or full disk).
-			if !errors.Is(err, ErrNotFound) {
-				r.putBack(b)
+			// retry forever. Anything else may pass (a busy or full disk, a
+			// server restarting): the batch is retried as it is.
+			if !errors.Is(err, ErrNotFound) && !b.empty() {
+				r.retry = &b
 			}
 			r.lastErr = err
 			r.mu.Unlock()
@@ -283,12 +382,27 @@ func (r *Run) drain(beat bool) error {
 			clear(b.Metrics) // drop key strings for the collector
 			r.spare = b.Metrics[:0]
 		}
-		more := len(r.pending.Metrics) > 0
+		more := len(r.pending.Metrics) > 0 || r.retry != nil
 		r.mu.Unlock()
 		if !more {
 			return nil
 		}
 	}
+}
+
+// next returns the batch to write next: the one to retry, if any, or a
+// transaction's worth from the buffer, numbered. r.mu is held.
+func (r *Run) next() Batch {
+	if b := r.retry; b != nil {
+		r.retry = nil
+		return *b
+	}
+	b := r.take()
+	if !b.empty() {
+		r.seq++
+		b.Seq = r.seq
+	}
+	return b
 }
 
 // take removes a transaction's worth from the buffer. r.mu is held.
@@ -301,21 +415,9 @@ func (r *Run) take() Batch {
 		p.Metrics = r.spare
 		r.spare = nil
 	} else {
-		// The capacity limit makes putBack copy rather than overwrite.
+		// The capacity limit keeps appends to the batch off the buffer.
 		b.Metrics = p.Metrics[:pointsPerTransaction:pointsPerTransaction]
 		p.Metrics = p.Metrics[pointsPerTransaction:]
 	}
 	return b
-}
-
-// putBack returns a batch that could not be written to the front of the
-// buffer, so that order is kept and later tags and records still win.
-func (r *Run) putBack(b Batch) {
-	p := &r.pending
-	p.Metrics = append(b.Metrics, p.Metrics...)
-	p.Images = append(b.Images, p.Images...)
-	p.Tags = append(b.Tags, p.Tags...)
-	if p.Record == nil {
-		p.Record = b.Record
-	}
 }

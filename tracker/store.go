@@ -31,6 +31,7 @@ const (
 	DefaultFlushInterval     = 250 * time.Millisecond
 	DefaultBusyTimeout       = 30 * time.Second
 	DefaultMaxBuffered       = 1 << 20
+	DefaultEndWait           = time.Minute
 )
 
 // pointsPerTransaction caps a write transaction so that other writers of
@@ -43,6 +44,7 @@ type config struct {
 	flushInterval     time.Duration
 	busyTimeout       time.Duration
 	maxBuffered       int
+	endWait           time.Duration
 	readOnly          bool
 	mustExist         bool
 }
@@ -75,6 +77,14 @@ func WithBusyTimeout(d time.Duration) Option {
 // ErrBacklog rather than block or grow without bound.
 func WithMaxBuffered(n int) Option {
 	return func(c *config) { c.maxBuffered = n }
+}
+
+// WithEndWait sets how long ending a run (Finish, Fail, Kill) waits for a
+// database that cannot be written (a server restarting, a network down),
+// retrying every second, before it gives up with ErrNotStored; zero or less
+// gives up at once. A run's OnEndWait hook says when it starts waiting.
+func WithEndWait(d time.Duration) Option {
+	return func(c *config) { c.endWait = max(d, 0) }
 }
 
 // ReadOnly opens the store for queries only: nothing is written to the
@@ -118,6 +128,7 @@ func newConfig(opts []Option) config {
 		flushInterval:     DefaultFlushInterval,
 		busyTimeout:       DefaultBusyTimeout,
 		maxBuffered:       DefaultMaxBuffered,
+		endWait:           DefaultEndWait,
 	}
 	for _, o := range opts {
 		o(&c)

@@ -29,6 +29,10 @@ var (
 	// ErrBacklog reports a point dropped because the run's write buffer is
 	// full: the database has been failing or far slower than the logging.
 	ErrBacklog = errors.New("tracker: write backlog full, point dropped")
+	// ErrNotStored reports a run ended while its database could not be
+	// written for longer than the store's end wait (WithEndWait): the data
+	// it names was not stored.
+	ErrNotStored = errors.New("tracker: the database could not be written before the run ended")
 )
 
 // RunStatus is the state of a run.

@@ -25,7 +25,7 @@ func (d *DB) Compact(ctx context.Context) (before, after int64, err error) {
 	if before, err = size(); err != nil {
 		return 0, 0, d.classify("measure the database", err)
 	}
-	if _, err := d.pool.Exec(ctx, `VACUUM (ANALYZE) runs, params, metrics, metric_summary, images, tags, experiments`); err != nil {
+	if _, err := d.pool.Exec(ctx, `VACUUM (ANALYZE) runs, params, metrics, metric_summary, metric_rollups, images, tags, experiments`); err != nil {
 		return before, before, d.classify("vacuum", err)
 	}
 	if after, err = size(); err != nil {

@@ -20,6 +20,8 @@
 // checks: float8 keeps NaN, ±Inf and −0 exactly; filters become
 // parameterised SQL in which NaN matches no order comparison (PostgreSQL
 // orders NaN above every number; the SQL says otherwise where it matters);
-// envelopes have the SQLite backend's ranges. Envelopes are computed from
-// the stored points, in one pass, rather than from stored rollups.
+// envelopes have the SQLite backend's ranges and values. Each write batch
+// merges its points into per-bucket summaries (table metric_rollups, at
+// widths of 64, 512, 4096, … steps), so that the envelope of a long series
+// reads a few thousand rows rather than every point, as on SQLite.
 package postgres

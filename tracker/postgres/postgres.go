@@ -70,6 +70,9 @@ type DB struct {
 	pool     *pgxpool.Pool
 	where    string // the URL, password redacted, for messages
 	readOnly bool
+	// schemaVersion is the schema version of the database as opened (after the
+	// migrations of a read-write handle).
+	schemaVersion int
 }
 
 var _ tracker.Backend = (*DB)(nil)
@@ -149,11 +152,13 @@ func (d *DB) prepare(ctx context.Context, cfg tracker.BackendConfig) error {
 		return fmt.Errorf("%w: %s has no ganbook tables (ganbook train creates them)", tracker.ErrNoDatabase, d.where)
 	}
 	if cfg.ReadOnly || version == SchemaVersion() {
+		d.schemaVersion = version
 		return nil
 	}
 	for {
 		done, err := d.migrateOne(ctx)
 		if err != nil || done {
+			d.schemaVersion = SchemaVersion()
 			return err
 		}
 	}

@@ -121,6 +121,7 @@ type summary struct {
 	minValue            float64
 	minStep, count      int64
 	hasLast, hasMinimum bool
+	rollups             *rollupBuilder
 }
 
 const upsertSummarySQL = `
@@ -153,6 +154,15 @@ func (d *DB) WriteBatch(ctx context.Context, b tracker.Batch) error {
 				return err
 			}
 		}
+		if b.Seq != 0 {
+			tag, err := tx.Exec(ctx, `UPDATE runs SET batch_seq = $1 WHERE pk = $2 AND batch_seq < $1`, b.Seq, pk)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				return nil // stored already: a retried write
+			}
+		}
 		if err := insertMetrics(ctx, tx, pk, b.Metrics); err != nil {
 			return err
 		}
@@ -181,7 +191,8 @@ func (d *DB) WriteBatch(ctx context.Context, b tracker.Batch) error {
 }
 
 // insertMetrics stores the points, in logging order, and folds them into
-// metric_summary with one upsert per key.
+// metric_summary with one upsert per key and into the stored rollups of the
+// buckets they fall in with one upsert for all.
 func insertMetrics(ctx context.Context, tx pgx.Tx, pk int64, points []tracker.MetricPoint) error {
 	if len(points) == 0 {
 		return nil
@@ -196,7 +207,7 @@ func insertMetrics(ctx context.Context, tx pgx.Tx, pk int64, points []tracker.Me
 		keys[i], steps[i], walls[i], values[i] = p.Key, p.Step, ms(p.Time), p.Value
 		s := sums[p.Key]
 		if s == nil {
-			s = &summary{}
+			s = &summary{rollups: newRollupBuilder()}
 			sums[p.Key] = s
 			order = append(order, p.Key)
 		}
@@ -207,6 +218,7 @@ func insertMetrics(ctx context.Context, tx pgx.Tx, pk int64, points []tracker.Me
 		if !math.IsNaN(p.Value) && (!s.hasMinimum || p.Value < s.minValue) {
 			s.minValue, s.minStep, s.hasMinimum = p.Value, p.Step, true
 		}
+		s.rollups.add(rollPoint{step: p.Step, wall: walls[i], value: p.Value})
 	}
 	if len(points) >= copyThreshold {
 		// COPY assigns seq in row order.
@@ -233,19 +245,29 @@ func insertMetrics(ctx context.Context, tx pgx.Tx, pk int64, points []tracker.Me
 		}
 		batch.Queue(upsertSummarySQL, pk, key, s.step, s.wall, s.value, minValue, minStep, s.count)
 	}
+	// The batch's rollups, merged into the stored ones.
+	var rr rollupRows
+	for _, key := range order {
+		rr.addLevels(key, sums[key].rollups.levels())
+	}
+	rr.queue(batch, pk)
 	return tx.SendBatch(ctx, batch).Close()
 }
 
 // EndRun implements tracker.Backend.
 func (d *DB) EndRun(ctx context.Context, id string, status tracker.RunStatus, message string, end time.Time) error {
 	return d.write(ctx, "end run", func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE runs SET status = $1, error = $2, end_ms = $3, heartbeat_ms = greatest(heartbeat_ms, $3) WHERE id = $4`,
-			string(status), message, ms(end), id)
+		tag, err := tx.Exec(ctx, `UPDATE runs SET status = $1, error = $2, end_ms = $3, heartbeat_ms = greatest(heartbeat_ms, $3)
+			WHERE id = $4 AND NOT (status = 'KILLED' AND error LIKE $5)`,
+			string(status), message, ms(end), id, tracker.TrialReclaimedPrefix+"%")
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return notFound(id)
+			if _, err := runPK(ctx, tx, id); err != nil {
+				return err
+			}
+			return fmt.Errorf("%w: run %s was ended KILLED when its sweep trial was claimed again", tracker.ErrRunEnded, id)
 		}
 		return nil
 	})
@@ -486,6 +508,12 @@ func (d *DB) metric(ctx context.Context, runID, key, cond string, args ...any) (
 	if err != nil {
 		return nil, err
 	}
+	return d.points(ctx, pk, key, cond, args...)
+}
+
+// points reads the points of the series of run pk and key that cond
+// selects, ordered by step, then logging order.
+func (d *DB) points(ctx context.Context, pk int64, key, cond string, args ...any) ([]tracker.MetricPoint, error) {
 	points := []tracker.MetricPoint{}
 	rows, err := d.pool.Query(ctx, `SELECT step, wall_ms, value FROM metrics WHERE run_pk = $1 AND key = $2`+cond+` ORDER BY step, seq`, append([]any{pk, key}, args...)...)
 	if err != nil {

@@ -213,6 +213,15 @@ func (d *DB) WriteBatch(ctx context.Context, b tracker.Batch) error {
 				return err
 			}
 		}
+		if b.Seq != 0 {
+			res, err := tx.ExecContext(ctx, `UPDATE runs SET batch_seq = ? WHERE pk = ? AND batch_seq < ?`, b.Seq, pk, b.Seq)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				return err // stored already: a retried write
+			}
+		}
 		if err := insertMetrics(ctx, tx, pk, b.Metrics); err != nil {
 			return err
 		}
@@ -326,13 +335,17 @@ func insertMetrics(ctx context.Context, tx *sql.Tx, pk int64, points []tracker.M
 // EndRun implements tracker.Backend.
 func (d *DB) EndRun(ctx context.Context, id string, status tracker.RunStatus, message string, end time.Time) error {
 	return d.write(ctx, "end run", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, error = ?, end_ms = ?, heartbeat_ms = max(heartbeat_ms, ?) WHERE id = ?`,
-			string(status), message, ms(end), ms(end), id)
+		res, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, error = ?, end_ms = ?, heartbeat_ms = max(heartbeat_ms, ?)
+			WHERE id = ? AND NOT (status = 'KILLED' AND error LIKE ?)`,
+			string(status), message, ms(end), ms(end), id, tracker.TrialReclaimedPrefix+"%")
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err == nil && n == 0 {
-			return notFound(id)
+			if _, err := runPK(ctx, tx, id); err != nil {
+				return err
+			}
+			return fmt.Errorf("%w: run %s was ended KILLED when its sweep trial was claimed again", tracker.ErrRunEnded, id)
 		}
 		return err
 	})

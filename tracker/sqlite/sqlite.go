@@ -116,6 +116,9 @@ type DB struct {
 	// handle on a database of schema version 1 lacks them; it computes
 	// envelopes from the raw points instead.
 	rollups bool
+	// version is the schema version of the database as opened (after the
+	// migrations of a read-write handle).
+	version int
 	// writeMu serialises this process's write transactions: SQLite admits one
 	// writer at a time anyway, and waiting on a mutex is prompter than
 	// SQLite's busy handler, which sleeps.
@@ -218,6 +221,7 @@ func (d *DB) prepare(busy time.Duration) error {
 			return fmt.Errorf("tracker/sqlite: %s has schema version %d, older than this program's %d; open it read-write once to upgrade it", d.path, version, SchemaVersion())
 		}
 		d.rollups = version >= rollupsVersion
+		d.version = version
 		return nil
 	}
 	if err := d.setWAL(ctx, busy); err != nil {
@@ -227,6 +231,7 @@ func (d *DB) prepare(busy time.Duration) error {
 		return err
 	}
 	d.rollups = true
+	d.version = SchemaVersion()
 	return nil
 }
 

@@ -390,7 +390,7 @@ func TestMigrationFiles(t *testing.T) {
 		tables = append(tables, n)
 	}
 	rows.Close()
-	want := []string{"experiments", "images", "metric_rollups", "metric_summary", "metrics", "params", "runs", "tags"}
+	want := []string{"experiments", "images", "metric_rollups", "metric_summary", "metrics", "params", "runs", "sweep_trials", "sweeps", "tags"}
 	if !slices.Equal(tables, want) {
 		t.Errorf("tables %v; want %v", tables, want)
 	}

@@ -46,8 +46,16 @@ func Run(t *testing.T, target Target) {
 		{"HeartbeatTimeout", testHeartbeatTimeout},
 		{"ConcurrentProcesses", testConcurrentProcesses},
 		{"MetricEnvelopeAndSince", testMetricEnvelopeAndSince},
+		{"LongEnvelope", testLongEnvelope},
+		{"BatchSeq", testBatchSeq},
+		{"LostCommitReply", testLostCommitReply},
+		{"EndWait", testEndWait},
 		{"StoreLogMetricsOnAnEndedRun", testStoreLogMetricsOnAnEndedRun},
 		{"CreateRunWithID", testCreateRunWithID},
+		{"SweepClaimOrder", testSweepClaimOrder},
+		{"SweepConcurrentClaims", testSweepConcurrentClaims},
+		{"SweepStaleReclaim", testSweepStaleReclaim},
+		{"SweepFinish", testSweepFinish},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
