@@ -110,6 +110,16 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("sample grid shown at %v× its size (%v), want it upscaled", scale, err)
 	}
 
+	// The progress animation beside the slider: the GIF of the run's 7 grids, loaded, drawn
+	// at the grids' size and upscaled like them.
+	progress := eval("progress animation", `(() => { const i = document.querySelector("figure.progress-viewer img.progress"),
+		g = document.querySelector("figure.grid-viewer img.grid");
+		return i ? [new URL(i.src).pathname, i.complete, i.naturalWidth === g.naturalWidth && i.naturalHeight === g.naturalHeight, i.width > i.naturalWidth,
+			i.closest("figure").querySelector(".progress-frames").textContent].join(" ") : "none"; })()`)
+	if want := "/runs/" + s.ids[runBaseline] + "/progress.gif true true true 7"; progress != want {
+		t.Errorf("progress animation: %q, want %q (path, loaded, the grids' size, upscaled, frames)", progress, want)
+	}
+
 	// Move the slider with the keyboard: the label, the image URL and the
 	// pixels shown all change.
 	const label = `document.querySelector("figure.grid-viewer .step-label").textContent`

@@ -18,6 +18,12 @@
 //	/compare?run=ID&run=ID   parameters side by side (those that differ highlighted),
 //	                         one chart per metric with every run overlaid, sample grids
 //	                         side by side at a chosen step; RUNNING runs followed
+//	/sweeps                  the sweeps: runs grouped by their sweep tag, with trial counts
+//	/sweeps/ID               a sweep's trials (the params that vary, final metrics); a
+//	                         parallel-coordinates plot of params and a chosen final metric,
+//	                         and a scatter of a param against a metric (SVG drawn by
+//	                         static/sweep.js; a line or point opens its run); the seed
+//	                         groups (tracker.GroupRuns) with their 95 % t-intervals
 //	/api/series?key=K&run=ID…          a chart's series, downsampled, as JSON
 //	/api/since?key=K&run=ID:STEP…      the points logged after STEP (live charts)
 //	/api/filter?filter=F&order=O       whether a filter parses, and where it fails

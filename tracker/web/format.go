@@ -16,9 +16,10 @@ func parsePages() map[string]*template.Template {
 		"inc":         func(i int) int { return i + 1 },
 		"dec":         func(i int) int { return i - 1 },
 		"breakable":   breakable,
+		"sweepURL":    sweepURL,
 	}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"runs", "run", "compare", "error"} {
+	for _, name := range []string{"runs", "run", "compare", "sweeps", "sweep", "error"} {
 		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return pages

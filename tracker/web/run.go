@@ -23,6 +23,8 @@ type runData struct {
 	Images  []imagesView
 	Record  *recordView
 	Live    *liveView
+	// Sweep is the sweep the run is a trial of, if any.
+	Sweep *runSweepView
 	// PollMS is how often a live chart asks for new points.
 	PollMS int64
 }
@@ -48,7 +50,13 @@ type imagesView struct {
 	Step      int64
 	URL       string // of the image shown
 	BaseURL   string // the URL without the step's value
+	// ProgressURL is the animated GIF of the key's images over the steps (when
+	// there are at least two), ProgressFrames its frame count.
+	ProgressURL    string
+	ProgressFrames int
 }
+
+type runSweepView struct{ ID, URL, Trial string }
 
 type liveView struct {
 	URL    string
@@ -100,6 +108,9 @@ func (h *Handler) runPage(w http.ResponseWriter, r *http.Request) {
 	for _, k := range slices.Sorted(maps.Keys(run.Tags)) {
 		data.Tags = append(data.Tags, kv{k, run.Tags[k]})
 	}
+	if id := run.Tags[sweepTag]; id != "" {
+		data.Sweep = &runSweepView{ID: id, URL: sweepURL(id), Trial: run.Tags[sweepTrialTag]}
+	}
 	for _, k := range h.metricKeys(run) {
 		data.Metrics = append(data.Metrics, h.newMetricView(run, k))
 	}
@@ -110,10 +121,15 @@ func (h *Handler) runPage(w http.ResponseWriter, r *http.Request) {
 		if hasStep {
 			idx = stepIndexAtOrBefore(g.steps, wantStep)
 		}
-		data.Images = append(data.Images, imagesView{
+		view := imagesView{
 			Key: g.key, Steps: g.steps, StepsJSON: mustJSON(g.steps), Index: idx, Step: g.steps[idx],
 			URL: base + strconv.FormatInt(g.steps[idx], 10), BaseURL: base,
-		})
+		}
+		if len(g.steps) > 1 {
+			view.ProgressURL = "/runs/" + url.PathEscape(run.ID) + "/progress.gif?" + url.Values{"key": {g.key}}.Encode()
+			view.ProgressFrames = len(spreadSteps(g.steps, maxProgressFrames))
+		}
+		data.Images = append(data.Images, view)
 	}
 	if run.Status == tracker.StatusRunning {
 		data.Live = &liveView{URL: "/runs/" + url.PathEscape(run.ID) + "/live.json", PollMS: h.cfg.poll.Milliseconds()}
