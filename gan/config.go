@@ -53,8 +53,8 @@ type Config struct {
 	// 0.9 is one-sided label smoothing (Salimans et al. 2016), which keeps D from
 	// becoming over-confident and G from collapsing onto a few modes.
 	RealLabel float64 `json:"real_label"`
-	// DropoutD is the dropout rate after each hidden layer of the MLP
-	// discriminator while it trains (0 = none; the DCGAN ignores it). A noisier
+	// DropoutD is the dropout rate after each hidden layer of the
+	// discriminator while it trains (0 = none). A noisier
 	// D is slower to latch onto the few digits G draws best, so G keeps being
 	// pushed towards the others.
 	DropoutD float64 `json:"dropout_d"`

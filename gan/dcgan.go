@@ -19,10 +19,17 @@ func dcganGenerator(scope *model.Scope, z *Node, phase Phase) *Node {
 	return Tanh(x)
 }
 
-// dcganDiscriminator: conv 4×4 s2→64→LeakyReLU→conv 4×4 s2→128→BN→LeakyReLU→dense→logit.
+// dcganDiscriminator: conv 4×4 s2→64→LeakyReLU→conv 4×4 s2→128→BN→LeakyReLU→dense→logit,
+// with dropout after each LeakyReLU when the store's dropout parameter
+// (Config.DropoutD) is set and the network is not in inference.
 func dcganDiscriminator(scope *model.Scope, images *Node, phase Phase) *Node {
+	rate := 0.0
+	if phase != Inference {
+		rate = model.GetParamOr(scope, ParamDropoutD, 0.0)
+	}
 	x := blocks.LeakyReLU(blocks.Conv2D(scope.At("conv1"), images, 64, 4, 2, 1), leakySlope) // 28 → 14
-	x = blocks.Conv2D(scope.At("conv2"), x, 128, 4, 2, 1)                                    // 14 → 7
-	x = blocks.LeakyReLU(batchNorm(scope.At("bn2"), x, phase), leakySlope)
+	x = dropout(scope, x, rate)
+	x = blocks.Conv2D(scope.At("conv2"), x, 128, 4, 2, 1) // 14 → 7
+	x = dropout(scope, blocks.LeakyReLU(batchNorm(scope.At("bn2"), x, phase), leakySlope), rate)
 	return blocks.Dense(scope.At("out"), Reshape(x, -1, 7*7*128), 1)
 }

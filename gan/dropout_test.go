@@ -58,10 +58,22 @@ func TestDropout(t *testing.T) {
 	}
 }
 
-// The MLP discriminator drops units while it trains (Training and Frozen:
+// Both discriminators drop units while they train (Training and Frozen:
 // PyTorch keeps D in train mode in both steps) and never in inference.
-func TestMLPDiscriminatorDropoutByPhase(t *testing.T) {
-	cfg := smallConfig()
+func TestDiscriminatorDropoutByPhase(t *testing.T) {
+	for _, arch := range []string{ModelMLP, ModelDCGAN} {
+		t.Run(arch, func(t *testing.T) {
+			cfg := smallConfig()
+			cfg.Model = arch
+			testDiscriminatorDropoutByPhase(t, cfg)
+		})
+	}
+}
+
+func testDiscriminatorDropoutByPhase(t *testing.T, cfg Config) {
+	if cfg.DropoutD == 0 {
+		t.Fatal("the config has no dropout to test")
+	}
 	tr, err := NewTrainer(testBackend(t), cfg, newSyntheticSource(64, cfg.Batch, 7), cfg.Steps, Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -27,8 +27,9 @@ import (
 // (the notebooks' run cache keys on it). Version 2: Adam on the host, latent
 // noise drawn on the host, the MLP's G step in two halves. Version 3: the go
 // backend's float32 matmuls and sigmoids by internal/gemm and internal/vecmath
-// (other rounding).
-const TrainerVersion = "3"
+// (other rounding). Version 4: the DCGAN's discriminator applies
+// Config.DropoutD, which it ignored before.
+const TrainerVersion = "4"
 
 // Scopes of the two networks' variables: each optimiser updates only its own.
 const (

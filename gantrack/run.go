@@ -101,9 +101,15 @@ func (r *Recording) Sample(step int, png []byte) {
 }
 
 // WarnTo makes the first failed background write print one warning line to
-// w; bufferBound is the number of points the store keeps meanwhile.
+// w; bufferBound is the number of points the store keeps meanwhile. When
+// the run ends while the database cannot be written, a line on w says that
+// it waits for it, and for how long at most (tracker.WithEndWait).
 func (r *Recording) WarnTo(w io.Writer, bufferBound int) {
 	r.warn, r.bufferBound = w, bufferBound
+	r.run.OnEndWait(func(err error, unwritten int, bound time.Duration) {
+		fmt.Fprintf(w, "\nganbook: the run has ended but the tracker database cannot be written (%v); waiting up to %s for it to store the last %d points\n",
+			err, bound, unwritten)
+	})
 }
 
 func (r *Recording) keep(step int, err error) {
@@ -139,8 +145,9 @@ func (r *Recording) End(trainErr error) error {
 	if err == nil && r.err != nil {
 		err = fmt.Errorf("recording the run: %w", r.err)
 	}
-	// The caller's context may be the cancelled one: the end is recorded anyway.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	// The caller's context may be the cancelled one: the end is recorded
+	// anyway, waiting for the database up to the store's end wait.
+	ctx, cancel := context.WithTimeout(context.Background(), r.run.EndWait()+time.Minute)
 	defer cancel()
 	if endErr := End(ctx, r.run, err); endErr != nil {
 		err = errors.Join(err, fmt.Errorf("recording the run's end: %w", endErr))

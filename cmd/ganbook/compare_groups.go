@@ -50,7 +50,7 @@ func (g groupSelection) runs(ctx context.Context, store *tracker.Store, ids []st
 	}
 	if g.sweep != "" {
 		// A trial interrupted and resumed has a KILLED run and a FINISHED one.
-		parts = append(parts, fmt.Sprintf("tags.%s = '%s' and status = 'FINISHED'", sweepTag, strings.ReplaceAll(g.sweep, "'", "''")))
+		parts = append(parts, fmt.Sprintf("tags.%s = %s and status = 'FINISHED'", sweepTag, tracker.FilterString(g.sweep)))
 	}
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("grouping needs runs: name them, or give --filter or --sweep")

@@ -70,6 +70,15 @@ func TestPostgresCommands(t *testing.T) {
 	if r := run(env, "export", ids[0], "--format", "csv"); strings.Count(r.stdout, ",d_loss,") != 3 {
 		t.Errorf("export: want 3 d_loss rows:\n%s", r.stdout)
 	}
+	r := run(env, "reproduce", ids[0][:8], "--out", filepath.Join(dir, "again"), "--strict")
+	for _, key := range []string{"d_loss", "g_loss"} {
+		if !regexp.MustCompile(key + `\s+bitwise match over 3 steps`).MatchString(r.stdout) {
+			t.Errorf("reproduce on PostgreSQL does not report a bitwise %s match:\n%s", key, r.stdout)
+		}
+	}
+	if r := run(env, "eval", ids[0][:8], "--samples", "200"); !regexp.MustCompile(`step 3: FID \d+\.\d+\s+coverage \d+/10`).MatchString(r.stdout) {
+		t.Errorf("eval on PostgreSQL printed no FID line:\n%s", r.stdout)
+	}
 	run(env, "tag", ids[0][:6], "keep=yes")
 	if r := run(env, "rm", "--yes", ids[1]); !strings.Contains(r.stdout, "deleted "+ids[1]) || !strings.Contains(r.stdout, "freed ") {
 		t.Errorf("rm:\n%s", r.stdout)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/gif"
 	"image/png"
 	"math"
 	"os"
@@ -20,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ganbook/ganbook/gan"
+	"github.com/ganbook/ganbook/internal/gifanim"
 	"github.com/ganbook/ganbook/tracker"
 )
 
@@ -362,11 +362,7 @@ func writeProgressGIF(path, samplesDir string, delay int) (int, error) {
 		return 0, fmt.Errorf("%s holds no sample grids (step-N.png)", samplesDir)
 	}
 	slices.SortFunc(grids, func(a, b grid) int { return a.step - b.step })
-	palette := make(color.Palette, 256)
-	for i := range palette {
-		palette[i] = color.Gray{Y: uint8(i)}
-	}
-	anim := &gif.GIF{}
+	frames := make([]image.Image, 0, len(grids))
 	for _, g := range grids {
 		f, err := os.Open(filepath.Join(samplesDir, g.name))
 		if err != nil {
@@ -377,18 +373,10 @@ func writeProgressGIF(path, samplesDir string, delay int) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", g.name, err)
 		}
-		frame := image.NewPaletted(img.Bounds(), palette)
-		for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
-			for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
-				frame.SetColorIndex(x, y, color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y)
-			}
-		}
-		anim.Image = append(anim.Image, frame)
-		anim.Delay = append(anim.Delay, delay)
+		frames = append(frames, img)
 	}
-	anim.Delay[len(anim.Delay)-1] = 5 * delay
 	var buf bytes.Buffer
-	if err := gif.EncodeAll(&buf, anim); err != nil {
+	if err := gifanim.Encode(&buf, frames, delay); err != nil {
 		return 0, err
 	}
 	if err := writeSampleFileAtomic(path, buf.Bytes()); err != nil {

@@ -66,6 +66,24 @@ func maxBufferedOptions(value string) ([]tracker.Option, error) {
 	return []tracker.Option{tracker.WithMaxBuffered(n)}, nil
 }
 
+// flushWaitEnv names the setting of how long the end of a run waits for a
+// tracker database that cannot be written before it gives up, naming what
+// was not stored (default tracker.DefaultEndWait; 0 does not wait).
+const flushWaitEnv = "GANBOOK_FLUSH_WAIT"
+
+// flushWaitOptions returns the store options that the value of
+// GANBOOK_FLUSH_WAIT asks for (none when empty).
+func flushWaitOptions(value string) ([]tracker.Option, error) {
+	if value == "" {
+		return nil, nil
+	}
+	d, err := time.ParseDuration(value)
+	if err != nil || d < 0 {
+		return nil, fmt.Errorf("%s=%q: want a duration such as 60s, or 0 not to wait", flushWaitEnv, value)
+	}
+	return []tracker.Option{tracker.WithEndWait(d)}, nil
+}
+
 // openStore opens the tracker database, creating it when there is none: only
 // commands that start runs (train, reproduce) call it directly.
 func openStore(location string, opts ...tracker.Option) (*tracker.Store, error) {
@@ -78,6 +96,11 @@ func openStore(location string, opts ...tracker.Option) (*tracker.Store, error) 
 		return nil, err
 	}
 	hb = append(hb, mb...)
+	fw, err := flushWaitOptions(os.Getenv(flushWaitEnv))
+	if err != nil {
+		return nil, err
+	}
+	hb = append(hb, fw...)
 	store, err := tracker.Open(location, append(hb, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("--db %s: %w", tracker.RedactURL(location), err)

@@ -17,7 +17,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -35,13 +34,14 @@ const trialTag = "sweep_trial"
 // trial list, from which an interrupted sweep resumes.
 const sweepSpecFile = "sweep.json"
 
-// sweepSpec is a sweep as stored in DIR/sweep.json. Which trials are done
-// is not stored here: the tracker knows it, from the runs tagged
-// sweep=ID and sweep_trial=INDEX that ended FINISHED.
+// sweepSpec is a sweep: what its trials share and its trial list. The
+// tracker stores it (its spec without DB and Trials, and the trials with
+// their states); DIR/sweep.json keeps a copy with the database, from which
+// `ganbook sweep --resume DIR` finds the sweep again.
 type sweepSpec struct {
 	ID      string    `json:"id"`
 	Created time.Time `json:"created"`
-	DB      string    `json:"db"`
+	DB      string    `json:"db,omitempty"`
 	// Set is each --set as given; Seeds the --seeds list; Random the number
 	// of random settings drawn (0 for a grid) and RandomSeed their seed.
 	Set        []string `json:"set"`
@@ -51,7 +51,7 @@ type sweepSpec struct {
 	// TrainArgs are the `ganbook train` flags every trial gets, besides
 	// --db, --seed, --out, --name and the sweep's tags.
 	TrainArgs []string     `json:"train_args"`
-	Trials    []sweepTrial `json:"trials"`
+	Trials    []sweepTrial `json:"trials,omitempty"`
 }
 
 // sweepTrial is one run of a sweep: a setting of the swept params and a seed.
@@ -80,15 +80,42 @@ func (t sweepTrial) label() string {
 // sweepOnlyFlags are the train flags a sweep sets per trial itself.
 var sweepOnlyFlags = []string{"seed", "out", "name", "resume"}
 
+// specFlags are the flags that define a sweep's trials.
+type specFlags struct {
+	sets       []string
+	seeds      string
+	random     int
+	randomSeed uint64
+}
+
+// addSpecFlags gives cmd every train flag but those a sweep sets per trial,
+// and the flags that define the trials.
+func addSpecFlags(cmd *cobra.Command) *specFlags {
+	var sf specFlags
+	train := newTrainCommand()
+	train.Flags().VisitAll(func(f *pflag.Flag) {
+		if !slices.Contains(sweepOnlyFlags, f.Name) {
+			cmd.Flags().AddFlag(f)
+		}
+	})
+	fl := cmd.Flags()
+	fl.StringArrayVar(&sf.sets, "set", nil, "PARAM=V1,V2,... a swept param (repeatable); with --random also LOW..HIGH or log:LOW..HIGH")
+	fl.StringVar(&sf.seeds, "seeds", "1", "seeds of every setting: 1-5 or 1,3,7")
+	fl.IntVar(&sf.random, "random", 0, "draw this many random settings from the --set ranges instead of the grid")
+	fl.Uint64Var(&sf.randomSeed, "random-seed", 1, "seed of the --random draws")
+	return &sf
+}
+
+func (sf *specFlags) spec(fl *pflag.FlagSet) (sweepSpec, error) {
+	return newSweepSpec(fl, sf.sets, sf.seeds, sf.random, sf.randomSeed)
+}
+
 func newSweepCommand() *cobra.Command {
 	var (
-		sets       []string
-		seeds      string
 		parallel   int
 		dir        string
 		resume     string
-		random     int
-		randomSeed uint64
+		staleAfter time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "sweep --set PARAM=V1,V2 ... [--seeds 1-5] [train flags]",
@@ -99,43 +126,44 @@ setting once per seed. With --random K, K settings are drawn instead of the
 grid, from ranges --set PARAM=LOW..HIGH (uniform), PARAM=log:LOW..HIGH
 (log-uniform) or a list (uniform choice).
 
-Every trial is a normal ` + "`ganbook train`" + ` run (a separate process, --parallel at
-a time) tagged sweep=ID and sweep_trial=INDEX, writing to DIR/trial-NNN; every
-other train flag passes through. The spec and trial list are stored in
-DIR/sweep.json: ` + "`ganbook sweep --resume DIR`" + ` runs the trials not yet FINISHED in
-the tracker (continuing a trial from its checkpoint when it has one). Ctrl-C
-interrupts the running trials, which save a checkpoint and end KILLED.
-At the end the trials are compared in seed groups (see compare --group).`,
+The sweep (id, spec, trials and their states) is stored in the tracker. Every
+trial is a normal ` + "`ganbook train`" + ` run (a separate process, --parallel at a
+time) tagged sweep=ID and sweep_trial=INDEX, writing to DIR/trial-NNN; every
+other train flag passes through. DIR/sweep.json names the sweep and its
+database: ` + "`ganbook sweep --resume DIR`" + ` runs the trials not yet FINISHED
+(FAILED ones again; an interrupted trial continues from its checkpoint).
+Ctrl-C interrupts the running trials, which save a checkpoint and end KILLED.
+At the end the trials are compared in seed groups (see compare --group).
+
+On a PostgreSQL database, workers on many machines can share a sweep:
+` + "`ganbook sweep create`" + ` stores one without running it, and ` + "`ganbook sweep work ID`" + `
+on each machine claims and runs its trials.`,
 		Args: cobra.NoArgs,
 	}
-	train := newTrainCommand()
-	train.Flags().VisitAll(func(f *pflag.Flag) {
-		if !slices.Contains(sweepOnlyFlags, f.Name) {
-			cmd.Flags().AddFlag(f)
-		}
-	})
+	sf := addSpecFlags(cmd)
 	fl := cmd.Flags()
-	fl.StringArrayVar(&sets, "set", nil, "PARAM=V1,V2,... a swept param (repeatable); with --random also LOW..HIGH or log:LOW..HIGH")
-	fl.StringVar(&seeds, "seeds", "1", "seeds of every setting: 1-5 or 1,3,7")
 	fl.IntVar(&parallel, "parallel", 1, "trials run at once, each in its own process")
 	fl.StringVar(&dir, "dir", "", "sweep directory for sweep.json, trial outputs and logs (default runs/sweep-ID)")
 	fl.StringVar(&resume, "resume", "", "resume the sweep stored in this directory")
-	fl.IntVar(&random, "random", 0, "draw this many random settings from the --set ranges instead of the grid")
-	fl.Uint64Var(&randomSeed, "random-seed", 1, "seed of the --random draws")
+	fl.DurationVar(&staleAfter, "stale-after", defaultStaleAfter, "a trial RUNNING elsewhere without a heartbeat for this long is taken over")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if parallel < 1 {
 			return fmt.Errorf("--parallel %d: want at least 1", parallel)
 		}
+		if staleAfter < time.Second {
+			return fmt.Errorf("--stale-after %v: want at least 1s", staleAfter)
+		}
+		ctx := cmd.Context()
 		var spec sweepSpec
 		if resume != "" {
 			changed := false
 			cmd.Flags().Visit(func(f *pflag.Flag) {
-				if f.Name != "resume" && f.Name != "parallel" {
+				if f.Name != "resume" && f.Name != "parallel" && f.Name != "stale-after" {
 					changed = true
 				}
 			})
 			if changed {
-				return errors.New("--resume takes only --parallel: the sweep's other settings are in its sweep.json")
+				return errors.New("--resume takes only --parallel and --stale-after: the sweep's other settings are in the tracker")
 			}
 			b, err := os.ReadFile(filepath.Join(resume, sweepSpecFile))
 			if err != nil {
@@ -147,7 +175,7 @@ At the end the trials are compared in seed groups (see compare --group).`,
 			dir = resume
 		} else {
 			var err error
-			if spec, err = newSweepSpec(cmd.Flags(), sets, seeds, random, randomSeed); err != nil {
+			if spec, err = sf.spec(cmd.Flags()); err != nil {
 				return err
 			}
 			if dir == "" {
@@ -157,9 +185,53 @@ At the end the trials are compared in seed groups (see compare --group).`,
 				return err
 			}
 		}
-		return runSweep(cmd.Context(), cmd.OutOrStdout(), dir, spec, parallel)
+		// A sweep, like train, creates its database: its trials record into it.
+		store, err := openStore(spec.DB)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		if resume != "" {
+			if spec, err = resumeSweep(ctx, cmd.OutOrStdout(), store, spec); err != nil {
+				return err
+			}
+		} else if err := store.CreateSweep(ctx, spec.newSweep()); err != nil {
+			os.Remove(filepath.Join(dir, sweepSpecFile))
+			return fmt.Errorf("store the sweep: %w", err)
+		}
+		return runSweep(ctx, cmd.OutOrStdout(), store, dir, spec, parallel, staleAfter)
 	}
+	cmd.AddCommand(newSweepCreateCommand(), newSweepWorkCommand(), newSweepShowCommand())
 	return cmd
+}
+
+// resumeSweep readies the sweep of a sweep.json for more work: its FAILED
+// trials are PENDING again. A sweep.json written before sweeps were stored
+// in the tracker has its sweep stored now, from the file's trial list.
+func resumeSweep(ctx context.Context, stdout io.Writer, store *tracker.Store, spec sweepSpec) (sweepSpec, error) {
+	sw, err := store.Sweep(ctx, spec.ID)
+	if errors.Is(err, tracker.ErrNotFound) && len(spec.Trials) > 0 {
+		if err := store.CreateSweep(ctx, spec.newSweep()); err != nil {
+			return spec, fmt.Errorf("store the sweep: %w", err)
+		}
+		sw, err = store.Sweep(ctx, spec.ID)
+	}
+	if err != nil {
+		return spec, fmt.Errorf("sweep %s: %w", spec.ID, err)
+	}
+	tracked, err := specFromTracker(sw)
+	if err != nil {
+		return spec, err
+	}
+	tracked.DB = spec.DB
+	n, err := store.RetryTrials(ctx, spec.ID)
+	if err != nil {
+		return spec, err
+	}
+	if n > 0 {
+		fmt.Fprintf(stdout, "%d FAILED trials of sweep %s are to run again\n", n, spec.ID)
+	}
+	return tracked, nil
 }
 
 // newSweepSpec builds a sweep from the command line: its trials and the
@@ -413,116 +485,49 @@ func saveSweepSpec(dir string, spec sweepSpec) error {
 	return os.Rename(tmp, path)
 }
 
-// trialStates returns the indexes of the sweep's trials that have a
-// FINISHED run in the tracker, and of those with a RUNNING one (a live
-// heartbeat: another process is running them).
-func trialStates(ctx context.Context, spec sweepSpec) (finished, running map[int]bool, err error) {
-	finished, running = map[int]bool{}, map[int]bool{}
-	// A sweep, like train, creates its database: its trials record into it.
-	store, err := openStore(spec.DB)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer store.Close()
-	err = func() error {
-		runs, err := store.Runs(ctx, tracker.RunQuery{Filter: fmt.Sprintf("tags.%s = '%s' and (status = 'FINISHED' or status = 'RUNNING')", sweepTag, spec.ID)})
-		if err != nil {
-			return err
-		}
-		for _, r := range runs {
-			i, err := strconv.Atoi(r.Tags[trialTag])
-			if err != nil {
-				continue
-			}
-			if r.Status == tracker.StatusFinished {
-				finished[i] = true
-			} else {
-				running[i] = true
-			}
-		}
-		return nil
-	}()
-	return finished, running, err
-}
-
-// runSweep runs the trials not yet finished, parallel at a time, then
-// prints the seed groups.
-func runSweep(ctx context.Context, stdout io.Writer, dir string, spec sweepSpec, parallel int) error {
-	done, running, err := trialStates(ctx, spec)
+// runSweep works the sweep's trials from this process, parallel at a
+// time, then prints the seed groups. Trials RUNNING in another process
+// (their heartbeat fresh) are left to it.
+func runSweep(ctx context.Context, stdout io.Writer, store *tracker.Store, dir string, spec sweepSpec, parallel int, staleAfter time.Duration) error {
+	trials, err := store.Trials(ctx, spec.ID)
 	if err != nil {
 		return err
 	}
-	var todo []sweepTrial
-	for _, t := range spec.Trials {
+	done, elsewhere := 0, 0
+	for _, t := range trials {
 		switch {
-		case done[t.Index]:
-		case running[t.Index]:
-			fmt.Fprintf(stdout, "trial %d [%s] is RUNNING in another process: left to it\n", t.Index, t.label())
-		default:
-			todo = append(todo, t)
+		case t.Status == tracker.TrialFinished:
+			done++
+		case t.Status == tracker.TrialRunning && time.Since(t.Heartbeat) < staleAfter:
+			elsewhere++
+			fmt.Fprintf(stdout, "trial %d [%s] is RUNNING in another process (%s): left to it\n", t.Index, trialOf(t).label(), t.Worker)
 		}
 	}
 	fmt.Fprintf(stdout, "sweep %s in %s: %d trials, %d finished before, %d to run, %d at a time\n",
-		spec.ID, dir, len(spec.Trials), len(done), len(todo), parallel)
-	exe, err := os.Executable()
+		spec.ID, dir, len(trials), done, len(trials)-done-elsewhere, parallel)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	failed, err := workSweep(ctx, stdout, store, dir, spec, workOptions{worker: workerName(), slots: parallel, staleAfter: staleAfter})
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	var (
-		mu       sync.Mutex
-		failed   []string
-		finished = len(done)
-		wg       sync.WaitGroup
-		queue    = make(chan sweepTrial)
-	)
-	for range min(parallel, max(1, len(todo))) {
-		wg.Go(func() {
-			for t := range queue {
-				runID, err := runTrial(ctx, exe, dir, spec, t)
-				mu.Lock()
-				switch {
-				case err == nil:
-					finished++
-					fmt.Fprintf(stdout, "trial %d [%s] FINISHED as run %s (%d/%d)\n", t.Index, t.label(), runID, finished, len(spec.Trials))
-				case ctx.Err() != nil:
-					fmt.Fprintf(stdout, "trial %d [%s] interrupted\n", t.Index, t.label())
-				default:
-					failed = append(failed, fmt.Sprintf("trial %d [%s]: %v (log %s)", t.Index, t.label(), err, trialLog(dir, t)))
-					fmt.Fprintf(stdout, "trial %d [%s] failed: %v\n", t.Index, t.label(), err)
-				}
-				mu.Unlock()
-			}
-		})
+	sw, err := store.Sweep(context.Background(), spec.ID)
+	if err != nil {
+		return err
 	}
-	for _, t := range todo {
-		select {
-		case queue <- t:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	close(queue)
-	wg.Wait()
+	finished := sw.Counts[tracker.TrialFinished]
 	if ctx.Err() != nil {
-		fmt.Fprintf(stdout, "sweep %s interrupted: %d/%d trials finished; continue with ganbook sweep --resume %s\n", spec.ID, finished, len(spec.Trials), dir)
+		fmt.Fprintf(stdout, "sweep %s interrupted: %d/%d trials finished; continue with ganbook sweep --resume %s\n", spec.ID, finished, sw.Trials, dir)
 		return &exitError{code: 130, err: errors.New("interrupted")}
 	}
-	fmt.Fprintf(stdout, "sweep %s: %d/%d trials finished\n", spec.ID, finished, len(spec.Trials))
+	fmt.Fprintf(stdout, "sweep %s: %d/%d trials finished\n", spec.ID, finished, sw.Trials)
 	if finished > 0 {
-		err := withStore(spec.DB, true, func(store *tracker.Store) error {
-			sel := groupSelection{all: true, sweep: spec.ID}
-			runs, err := sel.runs(context.Background(), store, nil)
-			if err != nil {
-				return err
-			}
-			return printGroups(stdout, groupRuns(runs, sel))
-		})
+		sel := groupSelection{all: true, sweep: spec.ID}
+		runs, err := sel.runs(context.Background(), store, nil)
 		if err != nil {
+			return err
+		}
+		if err := printGroups(stdout, groupRuns(runs, sel)); err != nil {
 			return err
 		}
 	}
@@ -538,9 +543,12 @@ func trialDir(dir string, t sweepTrial) string {
 func trialLog(dir string, t sweepTrial) string { return trialDir(dir, t) + ".log" }
 
 // runTrial runs one trial as a `ganbook train` process, continuing it from
-// its checkpoint when an earlier attempt left one, and returns its run id.
-// When ctx ends the process gets SIGINT, saves a checkpoint and exits.
-func runTrial(ctx context.Context, exe, dir string, spec sweepSpec, t sweepTrial) (string, error) {
+// its checkpoint when an earlier attempt left one, and returns its run id
+// (also for a failed attempt, when the run had started). When ctx ends the
+// process gets SIGINT, saves a checkpoint and exits. It dies with this
+// process, so that a worker killed outright leaves no trial training on
+// unwatched. started, if not nil, gets the run id once the run has started.
+func runTrial(ctx context.Context, exe, dir string, spec sweepSpec, t sweepTrial, started func(runID string)) (string, error) {
 	out := trialDir(dir, t)
 	args := append(append([]string{"train"}, spec.TrainArgs...), trialFlags(t)...)
 	args = append(args, "--db="+spec.DB, "--out="+out,
@@ -549,35 +557,76 @@ func runTrial(ctx context.Context, exe, dir string, spec sweepSpec, t sweepTrial
 	if hasCheckpoint(out) {
 		args = append(args, "--resume")
 	}
+	previous := readRunID(out)
+	newRunID := func() string {
+		if id := readRunID(out); id != previous {
+			return id
+		}
+		return ""
+	}
 	logFile, err := os.OpenFile(trialLog(dir, t), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return "", err
 	}
 	defer logFile.Close()
-	fmt.Fprintf(logFile, "$ ganbook %s\n", strings.Join(args, " "))
+	fmt.Fprintf(logFile, "$ ganbook %s\n", strings.Join(redactArgs(args), " "))
 	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Its own process group: Ctrl-C reaches the trial once, through us.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	dieWithParent(cmd.SysProcAttr)
 	if err := cmd.Start(); err != nil {
 		return "", err
 	}
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
-	select {
-	case err = <-waited:
-	case <-ctx.Done():
-		_ = cmd.Process.Signal(os.Interrupt)
-		err = <-waited
+	poll := time.NewTicker(200 * time.Millisecond)
+	defer poll.Stop()
+	reported := false
+	for done := false; !done; {
+		select {
+		case err = <-waited:
+			done = true
+		case <-ctx.Done():
+			_ = cmd.Process.Signal(os.Interrupt)
+			err = <-waited
+			done = true
+		case <-poll.C:
+			if id := newRunID(); id != "" && !reported && started != nil {
+				reported = true
+				started(id)
+			}
+		}
 	}
+	id := newRunID()
 	if err != nil {
-		return "", fmt.Errorf("ganbook train: %w: %s", err, lastLine(trialLog(dir, t)))
+		return id, fmt.Errorf("ganbook train: %w: %s", err, lastLine(trialLog(dir, t)))
 	}
-	id, err := os.ReadFile(runIDFile(out))
+	if id == "" {
+		return "", fmt.Errorf("ganbook train wrote no run id to %s", runIDFile(out))
+	}
+	return id, nil
+}
+
+// readRunID is the run id a train process wrote to its output directory;
+// empty when there is none.
+func readRunID(out string) string {
+	b, err := os.ReadFile(runIDFile(out))
 	if err != nil {
-		return "", err
+		return ""
 	}
-	return strings.TrimSpace(string(id)), nil
+	return strings.TrimSpace(string(b))
+}
+
+// redactArgs is args with the password of a --db URL hidden, for logs.
+func redactArgs(args []string) []string {
+	out := slices.Clone(args)
+	for i, a := range out {
+		if v, ok := strings.CutPrefix(a, "--db="); ok {
+			out[i] = "--db=" + tracker.RedactURL(v)
+		}
+	}
+	return out
 }
 
 // trialFlags are the train flags setting a trial's swept params and seed.

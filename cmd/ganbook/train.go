@@ -48,6 +48,13 @@ type trainResult struct {
 }
 
 func newTrainCommand() *cobra.Command {
+	cmd, _ := newTrainCommandFlags()
+	return cmd
+}
+
+// newTrainCommandFlags returns the train command and the settings its flags
+// are parsed into.
+func newTrainCommandFlags() (*cobra.Command, *trainFlags) {
 	f := &trainFlags{cfg: gan.DefaultConfig()}
 	cmd := &cobra.Command{
 		Use:   "train",
@@ -58,6 +65,7 @@ OUT/samples every --sample-every steps, checkpoints to OUT/checkpoints every
 --checkpoint-every steps; --resume continues the run in OUT bitwise.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			applyModelDefaults(cmd.Flags(), &f.cfg)
 			// --epochs replaces the default --steps unless both were given.
 			if cmd.Flags().Changed("epochs") && !cmd.Flags().Changed("steps") {
 				f.cfg.Steps = 0
@@ -68,7 +76,7 @@ OUT/samples every --sample-every steps, checkpoints to OUT/checkpoints every
 	}
 	fl := cmd.Flags()
 	c := &f.cfg
-	fl.StringVar(&c.Model, "model", c.Model, "architecture: mlp or dcgan")
+	fl.StringVar(&c.Model, "model", c.Model, "architecture: mlp or dcgan (each has its own defaults below), or conditional cmlp, cdcgan")
 	fl.StringVar(&c.Dataset, "dataset", c.Dataset, "training data: mnist or fashion")
 	fl.StringVar(&c.Loss, "loss", c.Loss, "loss: nonsaturating, minimax or hinge")
 	fl.IntVar(&c.Steps, "steps", c.Steps, "D+G iterations to train (or give --epochs)")
@@ -80,7 +88,7 @@ OUT/samples every --sample-every steps, checkpoints to OUT/checkpoints every
 	fl.Float64Var(&c.Beta1, "beta1", c.Beta1, "Adam β1 for both optimisers")
 	fl.Float64Var(&c.Beta2, "beta2", c.Beta2, "Adam β2 for both optimisers")
 	fl.Float64Var(&c.RealLabel, "real-label", c.RealLabel, "D's target for real images (1 = plain BCE, 0.9 = one-sided label smoothing)")
-	fl.Float64Var(&c.DropoutD, "dropout-d", c.DropoutD, "dropout rate after each hidden layer of the MLP discriminator while it trains (0 = none)")
+	fl.Float64Var(&c.DropoutD, "dropout-d", c.DropoutD, "dropout rate after each hidden layer of the discriminator while it trains (0 = none)")
 	fl.Int64Var(&c.Seed, "seed", c.Seed, "random seed (weights, noise, batch order)")
 	fl.IntVar(&c.SampleEvery, "sample-every", c.SampleEvery, "steps between sample grids (0: only at the end)")
 	fl.IntVar(&c.CheckpointEvery, "checkpoint-every", c.CheckpointEvery, "steps between checkpoints (0: only at the end)")
@@ -95,7 +103,8 @@ OUT/samples every --sample-every steps, checkpoints to OUT/checkpoints every
 	fl.StringVar(&f.name, "name", "", "run name in the tracker (default: the id's first 8 digits)")
 	fl.StringVar(&f.experiment, "experiment", "", "experiment the run belongs to (default DATASET-MODEL)")
 	fl.StringArrayVar(&f.tags, "tag", nil, "tag the run, key=value (repeatable)")
-	return cmd
+	describeModelDefaults(fl)
+	return cmd, f
 }
 
 func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res trainResult, err error) {
@@ -224,6 +233,9 @@ func runTrain(ctx context.Context, stdout, stderr io.Writer, f *trainFlags) (res
 			trainer.Step(), total, tracker.RedactURL(f.db), cause, f.out, f.out)
 	}
 	err = rec.End(err)
+	if errors.Is(err, tracker.ErrNotStored) {
+		err = fmt.Errorf("%w; the training itself is saved: checkpoint in %s (%s sets how long the end of a run waits for the database)", err, f.out, flushWaitEnv)
+	}
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stdout, "interrupted at step %d/%d; checkpoint saved in %s (continue with --resume --out %s); run %s marked KILLED\n",
 			trainer.Step(), total, f.out, f.out, res.runID[:8])
