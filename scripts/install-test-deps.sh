@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(python3-venv jupyter-notebook chromium iproute2 dataset-fashion-mnist python3-torch libopenblas0-pthread patch)
+packages=(python3-venv jupyter-notebook chromium fonts-noto-cjk iproute2 dataset-fashion-mnist python3-torch libopenblas0-pthread patch)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -16,8 +16,7 @@ import (
 )
 
 // Debian's classic Jupyter Notebook (package jupyter-notebook, 6.4) serves notebook 03's game
-// explorer in TestGameExplorerInBrowser: ported to JupyterLab 4, that test saw the widgets but no
-// redrawn picture.
+// explorer in TestGameExplorerInBrowser; TestGameExplorerInJupyterLab drives it in JupyterLab 4.
 const (
 	notebookServerPath = "/usr/bin/jupyter-notebook"
 )

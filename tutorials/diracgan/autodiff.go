@@ -19,14 +19,7 @@ type AutodiffField struct {
 // NewAutodiffField builds the graph on backend.
 func NewAutodiffField(backend compute.Backend) (*AutodiffField, error) {
 	exec, err := model.NewExec(backend, model.NewStore(), func(_ *model.Scope, z *graph.Node) *graph.Node {
-		theta := graph.Slice(z, graph.AxisRange(0, 1))
-		psi1 := graph.Slice(z, graph.AxisRange(1, 2))
-		psi2 := graph.Slice(z, graph.AxisRange(2, 3))
-		u := graph.Add(graph.Mul(psi1, theta), psi2)
-		v := graph.Add(graph.Log(graph.Logistic(psi2)), graph.Log(graph.OneMinus(graph.Logistic(u))))
-		grad := graph.Gradient(graph.ReduceAllSum(v), z)[0]
-		sign := graph.Const(z.Graph(), []float64{1, -1, -1})
-		return graph.Mul(grad, sign)
+		return FieldGraph(z)
 	})
 	if err != nil {
 		return nil, err
@@ -45,4 +38,22 @@ func (a *AutodiffField) At(z mathx.Vec3) (mathx.Vec3, error) {
 		return mathx.Vec3{}, err
 	}
 	return mathx.Vec3{v[0], v[1], v[2]}, nil
+}
+
+// FieldGraph builds ξ(z) of the three-parameter GAN for z = (θ, ψ₁, ψ₂) [3], float64, as
+// AutodiffField computes it: V from σ and log, ξ from reverse-mode autodiff of V.
+func FieldGraph(z *graph.Node) *graph.Node {
+	// Components as ⟨z, e_i⟩ rather than Slice: Slice's gradient is a Pad, which GoMLX cannot
+	// differentiate again, and gamejac differentiates ξ twice more.
+	component := func(i int) *graph.Node {
+		e := make([]float64, 3)
+		e[i] = 1
+		return graph.ReduceAllSum(graph.Mul(z, graph.Const(z.Graph(), e)))
+	}
+	theta, psi1, psi2 := component(0), component(1), component(2)
+	u := graph.Add(graph.Mul(psi1, theta), psi2)
+	v := graph.Add(graph.Log(graph.Logistic(psi2)), graph.Log(graph.OneMinus(graph.Logistic(u))))
+	grad := graph.Gradient(graph.ReduceAllSum(v), z)[0]
+	sign := graph.Const(z.Graph(), []float64{1, -1, -1})
+	return graph.Mul(grad, sign)
 }

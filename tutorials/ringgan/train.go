@@ -39,6 +39,8 @@ type Config struct {
 	// over [−Extent, Extent]²); 0 skips the surface.
 	Grid   int
 	Extent float64
+	// KeepParams stores both networks' parameters in every snapshot (Snapshot.Params).
+	KeepParams bool
 }
 
 // DefaultConfig is the run of notebook 05.
@@ -75,6 +77,9 @@ type Snapshot struct {
 	GradNormNonSat, GradNormSat, GradIdentityResidual float64
 	// DLoss and GLoss are the losses of the step's D and G updates (NaN at step 0).
 	DLoss, GLoss float64
+	// Params holds the generator's and then the discriminator's parameters, flattened in the
+	// order of ParamDims, when Config.KeepParams is set.
+	Params []float32
 }
 
 // leakySlope is the LeakyReLU slope of both networks, as in gan's MLP.
@@ -249,6 +254,11 @@ func Train(backend compute.Backend, cfg Config, onSnapshot func(Snapshot)) ([]Sn
 				return err
 			}
 			if s.Surface, err = tensors.CopyFlatData[float32](out[0]); err != nil {
+				return err
+			}
+		}
+		if cfg.KeepParams {
+			if s.Params, err = params(store); err != nil {
 				return err
 			}
 		}
