@@ -89,20 +89,18 @@ func TestTutorial05NumbersAndFigures(t *testing.T) {
 		}
 	}
 	realDrawn := ringgan.RealForPlot(cfg.Ring, ringRealDrawn)
-	checkTutorial(t, tutorial{
-		file:    "05-ring-gan.md",
-		numbers: numbers,
-		figures: map[string]func() (string, error){
-			"img/05-ring-nonsaturating.svg": func() (string, error) {
-				snaps := []ringgan.Snapshot{at(ns, 0), at(ns, 1000), at(ns, 2000), at(ns, 3000)}
-				return ringgan.Figure(cfg.Ring, realDrawn, snaps, ringFakeDrawn, 4, 4.5)
-			},
-			"img/05-ring-minimax.svg": func() (string, error) {
-				snaps := []ringgan.Snapshot{at(mm, 1000), at(mm, 2000), at(mm, 3000)}
-				return ringgan.Figure(cfg.Ring, realDrawn, snaps, ringFakeDrawn, 4, 4.5)
-			},
+	figures := map[string]func() (string, error){
+		"img/05-ring-nonsaturating.svg": func() (string, error) {
+			snaps := []ringgan.Snapshot{at(ns, 0), at(ns, 1000), at(ns, 2000), at(ns, 3000)}
+			return ringgan.Figure(cfg.Ring, realDrawn, snaps, ringFakeDrawn, 4, 4.5)
 		},
-	})
+		"img/05-ring-minimax.svg": func() (string, error) {
+			snaps := []ringgan.Snapshot{at(mm, 1000), at(mm, 2000), at(mm, 3000)}
+			return ringgan.Figure(cfg.Ring, realDrawn, snaps, ringFakeDrawn, 4, 4.5)
+		},
+	}
+	addRingGroupChecks(t, numbers, figures)
+	checkTutorial(t, tutorial{file: "05-ring-gan.md", numbers: numbers, figures: figures})
 }
 
 // foldSnapshots folds f of every snapshot after step 0 of both runs with pick.
