@@ -272,6 +272,15 @@ func (s *Store) RetryTrials(ctx context.Context, sweepID string) (int, error) {
 	return sb.RetryTrials(ctx, sweepID)
 }
 
+// SweepTag and TrialTag are the tags of a sweep's trial runs: the sweep's id
+// and the trial's index. Claiming a trial again ends every RUNNING run so
+// tagged as KILLED, also one whose worker died before it could report the
+// run's id.
+const (
+	SweepTag = "sweep"
+	TrialTag = "sweep_trial"
+)
+
 // TrialReclaimedPrefix starts the error message of a run ended KILLED
 // because its sweep trial was claimed again. Such a run stays KILLED: its
 // process, should it be alive after all, can no longer finish it, so a

@@ -14,7 +14,7 @@ import (
 )
 
 // sweepTag is the tag naming the sweep a run is a trial of.
-const sweepTag = "sweep"
+const sweepTag = tracker.SweepTag
 
 // groupSelection is how `ganbook compare` picks and groups runs for seed
 // groups: --group-by or --group, with the runs named, filtered or swept.

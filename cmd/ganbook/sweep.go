@@ -28,7 +28,7 @@ import (
 )
 
 // trialTag is the tag holding a run's trial index within its sweep.
-const trialTag = "sweep_trial"
+const trialTag = tracker.TrialTag
 
 // sweepSpecFile is the file in a sweep's directory that holds its spec and
 // trial list, from which an interrupted sweep resumes.

@@ -55,10 +55,10 @@ func TestRollupBackfillEqualsIncremental(t *testing.T) {
 	}
 	incremental := rollupRowsText(t, d)
 	d.Close()
-	if err := pgtest.ExecURL(ctx, url, `DROP TABLE metric_rollups; ALTER TABLE runs DROP COLUMN batch_seq; UPDATE ganbook_schema SET version = 1`); err != nil {
+	if err := pgtest.ExecURL(ctx, url, `DROP TABLE sweep_trials; DROP TABLE sweeps; DROP TABLE metric_rollups; ALTER TABLE runs DROP COLUMN batch_seq; UPDATE ganbook_schema SET version = 1`); err != nil {
 		t.Fatal(err)
 	}
-	d, err = Open(url, tracker.BackendConfig{}) // migrates to version 2 again
+	d, err = Open(url, tracker.BackendConfig{}) // migrates from version 1 again
 	if err != nil {
 		t.Fatal(err)
 	}

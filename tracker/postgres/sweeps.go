@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -212,9 +213,11 @@ func (d *DB) ClaimTrial(ctx context.Context, sweepID, worker string, now, staleB
 		if err != nil {
 			return err
 		}
-		if t.Status == tracker.TrialRunning && t.RunID != "" {
-			if _, err := tx.Exec(ctx, `UPDATE runs SET status = 'KILLED', end_ms = heartbeat_ms, error = $1 WHERE id = $2 AND status = 'RUNNING'`,
-				tracker.TrialKilledMessage(worker), t.RunID); err != nil {
+		if t.Status == tracker.TrialRunning {
+			if _, err := tx.Exec(ctx, `UPDATE runs SET status = 'KILLED', end_ms = heartbeat_ms, error = $1
+				WHERE status = 'RUNNING' AND (id = $2 OR pk IN (SELECT s.run_pk FROM tags s JOIN tags n ON n.run_pk = s.run_pk
+					WHERE s.key = $3 AND s.value = $4 AND n.key = $5 AND n.value = $6))`,
+				tracker.TrialKilledMessage(worker), t.RunID, tracker.SweepTag, sweepID, tracker.TrialTag, strconv.Itoa(t.Index)); err != nil {
 				return err
 			}
 		}

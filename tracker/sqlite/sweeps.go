@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/ganbook/ganbook/tracker"
@@ -207,9 +208,11 @@ func (d *DB) ClaimTrial(ctx context.Context, sweepID, worker string, now, staleB
 		if err != nil {
 			return err
 		}
-		if t.Status == tracker.TrialRunning && t.RunID != "" {
-			if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = 'KILLED', end_ms = heartbeat_ms, error = ? WHERE id = ? AND status = 'RUNNING'`,
-				tracker.TrialKilledMessage(worker), t.RunID); err != nil {
+		if t.Status == tracker.TrialRunning {
+			if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = 'KILLED', end_ms = heartbeat_ms, error = ?
+				WHERE status = 'RUNNING' AND (id = ? OR pk IN (SELECT s.run_pk FROM tags s JOIN tags n ON n.run_pk = s.run_pk
+					WHERE s.key = ? AND s.value = ? AND n.key = ? AND n.value = ?))`,
+				tracker.TrialKilledMessage(worker), t.RunID, tracker.SweepTag, sweepID, tracker.TrialTag, strconv.Itoa(t.Index)); err != nil {
 				return err
 			}
 		}

@@ -55,6 +55,7 @@ func Run(t *testing.T, target Target) {
 		{"SweepClaimOrder", testSweepClaimOrder},
 		{"SweepConcurrentClaims", testSweepConcurrentClaims},
 		{"SweepStaleReclaim", testSweepStaleReclaim},
+		{"SweepReclaimUnreportedRun", testSweepReclaimUnreportedRun},
 		{"SweepFinish", testSweepFinish},
 	}
 	for _, tt := range tests {

@@ -334,3 +334,45 @@ func testSweepFinish(t *testing.T, tg Target) {
 		t.Errorf("trial states %v; want %v", got, want)
 	}
 }
+
+// A trial claimed again ends as KILLED every RUNNING run tagged with its sweep
+// and index, also one whose id its worker never reported (the worker died
+// between the run's start and its next heartbeat); runs of other trials and
+// of other sweeps stay RUNNING.
+func testSweepReclaimUnreportedRun(t *testing.T, tg Target) {
+	ctx := context.Background()
+	s, _ := tg.open(t)
+	newSweep(t, s, "unreported", 2)
+	newSweep(t, s, "other", 1)
+	dead, _, err := s.ClaimTrial(ctx, "unreported", "dead", time.Hour)
+	if err != nil || dead.Index != 0 {
+		t.Fatalf("claim: %+v, %v", dead, err)
+	}
+	start := func(sweep, trial string) *tracker.Run {
+		t.Helper()
+		run, err := s.StartRun(ctx, "sweeps", sweep+"-"+trial, nil, tracker.WithTags(map[string]string{tracker.SweepTag: sweep, tracker.TrialTag: trial}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return run
+	}
+	orphan, otherTrial, otherSweep := start("unreported", "0"), start("unreported", "1"), start("other", "0")
+	const staleAfter = 300 * time.Millisecond
+	time.Sleep(staleAfter + 100*time.Millisecond)
+	re, ok, err := s.ClaimTrial(ctx, "unreported", "rescuer", staleAfter)
+	if err != nil || !ok || re.Index != 0 || re.Attempt != 2 {
+		t.Fatalf("claim after trial 0 went stale: %+v, %v, %v", re, ok, err)
+	}
+	for _, c := range []struct {
+		run  *tracker.Run
+		want tracker.RunStatus
+	}{{orphan, tracker.StatusKilled}, {otherTrial, tracker.StatusRunning}, {otherSweep, tracker.StatusRunning}} {
+		info, err := s.Run(ctx, c.run.ID())
+		if err != nil || info.Status != c.want {
+			t.Errorf("run %s after trial 0 was claimed again: %s (%q), %v; want %s", info.Name, info.Status, info.Error, err, c.want)
+		}
+	}
+	if err := orphan.Finish(ctx); !errors.Is(err, tracker.ErrRunEnded) {
+		t.Errorf("Finish of the unreported run: %v; want ErrRunEnded", err)
+	}
+}
