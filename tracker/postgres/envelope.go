@@ -5,35 +5,8 @@ import (
 	"math"
 
 	"github.com/ganbook/ganbook/tracker"
+	"github.com/ganbook/ganbook/tracker/internal/rollup"
 )
-
-// rollupShifts are the base-2 logarithms of the range widths the SQLite
-// backend keeps rollups for (64, 512, 4096, … 2^57 steps); envelopes of
-// long series use the same ranges, so that both backends answer alike.
-var rollupShifts = func() []uint {
-	var s []uint
-	for shift := uint(6); shift <= 57; shift += 3 {
-		s = append(s, shift)
-	}
-	return s
-}()
-
-// rawEnvelopeLimit is the most points of a series summarised in ranges as
-// narrow as the request allows; longer series get ranges of a rollup width.
-func rawEnvelopeLimit(buckets int) int64 { return max(4*int64(buckets), 4096) }
-
-// envelopeShift picks the coarsest rollup width that still divides the
-// steps lo…hi into at least the requested number of ranges (the finest
-// when none does).
-func envelopeShift(lo, hi int64, buckets int) uint {
-	shift := rollupShifts[0]
-	for _, s := range rollupShifts {
-		if hi>>s-lo>>s+1 >= int64(buckets) {
-			shift = s
-		}
-	}
-	return shift
-}
 
 // bucket accumulates the points of one range.
 type bucket struct {
@@ -78,9 +51,9 @@ func (k *bucket) done() tracker.EnvelopeBucket {
 }
 
 // MetricEnvelope implements tracker.Backend. A series of at most
-// rawEnvelopeLimit points gets ranges of ceil((hi-lo+1)/buckets) steps from
+// rollup.RawEnvelopeLimit points gets ranges of ceil((hi-lo+1)/buckets) steps from
 // its lowest step, folded here from the points; a longer one ranges that
-// are a multiple of the rollup width envelopeShift picks, aligned to it,
+// are a multiple of the rollup width rollup.EnvelopeShift picks, aligned to it,
 // merged from the stored rollups (metric_rollups), as the SQLite backend's.
 func (d *DB) MetricEnvelope(ctx context.Context, runID, key string, buckets int) (tracker.MetricEnvelope, error) {
 	env := tracker.MetricEnvelope{Key: key, Buckets: []tracker.EnvelopeBucket{}}
@@ -101,10 +74,10 @@ func (d *DB) MetricEnvelope(ctx context.Context, runID, key string, buckets int)
 	if lo == nil || hi == nil {
 		return env, nil
 	}
-	if count == nil || *count <= rawEnvelopeLimit(buckets) {
+	if count == nil || *count <= rollup.RawEnvelopeLimit(buckets) {
 		err = d.rawEnvelope(ctx, &env, pk, buckets)
 	} else {
-		err = d.rollupEnvelope(ctx, &env, pk, envelopeShift(*lo, *hi, buckets), buckets)
+		err = d.rollupEnvelope(ctx, &env, pk, rollup.EnvelopeShift(*lo, *hi, buckets), buckets)
 	}
 	if err != nil {
 		return tracker.MetricEnvelope{}, d.classify("read metric envelope", err)

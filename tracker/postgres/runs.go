@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ganbook/ganbook/tracker"
+	"github.com/ganbook/ganbook/tracker/internal/rollup"
 )
 
 // heartbeatLost is the error message of a run found with a stale heartbeat.
@@ -121,7 +122,7 @@ type summary struct {
 	minValue            float64
 	minStep, count      int64
 	hasLast, hasMinimum bool
-	rollups             *rollupBuilder
+	rollups             *rollup.Builder
 }
 
 const upsertSummarySQL = `
@@ -207,7 +208,7 @@ func insertMetrics(ctx context.Context, tx pgx.Tx, pk int64, points []tracker.Me
 		keys[i], steps[i], walls[i], values[i] = p.Key, p.Step, ms(p.Time), p.Value
 		s := sums[p.Key]
 		if s == nil {
-			s = &summary{rollups: newRollupBuilder()}
+			s = &summary{rollups: rollup.NewBuilder()}
 			sums[p.Key] = s
 			order = append(order, p.Key)
 		}
@@ -218,7 +219,7 @@ func insertMetrics(ctx context.Context, tx pgx.Tx, pk int64, points []tracker.Me
 		if !math.IsNaN(p.Value) && (!s.hasMinimum || p.Value < s.minValue) {
 			s.minValue, s.minStep, s.hasMinimum = p.Value, p.Step, true
 		}
-		s.rollups.add(rollPoint{step: p.Step, wall: walls[i], value: p.Value})
+		s.rollups.Add(rollup.Point{Step: p.Step, Wall: walls[i], Value: p.Value})
 	}
 	if len(points) >= copyThreshold {
 		// COPY assigns seq in row order.
@@ -248,7 +249,7 @@ func insertMetrics(ctx context.Context, tx pgx.Tx, pk int64, points []tracker.Me
 	// The batch's rollups, merged into the stored ones.
 	var rr rollupRows
 	for _, key := range order {
-		rr.addLevels(key, sums[key].rollups.levels())
+		rr.addLevels(key, sums[key].rollups.Levels())
 	}
 	rr.queue(batch, pk)
 	return tx.SendBatch(ctx, batch).Close()

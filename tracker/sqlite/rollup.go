@@ -1,180 +1,17 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 
 	"github.com/ganbook/ganbook/tracker"
+	"github.com/ganbook/ganbook/tracker/internal/rollup"
 )
-
-// rollupShifts are the bucket widths of metric_rollups as powers of two:
-// 64, 512, 4096, … 2^57 steps, a factor 8 apart. The finest width keeps the
-// rows an append adds to about one for every 56 points (1/64 + 1/512 + …);
-// the factor bounds the rows an envelope reads to about 8 per range; the
-// coarsest covers any int64 step range in 128 buckets.
-var rollupShifts = func() []uint {
-	var s []uint
-	for shift := uint(6); shift <= 57; shift += 3 {
-		s = append(s, shift)
-	}
-	return s
-}()
-
-// rollPoint is one point of a series as a rollup keeps it.
-type rollPoint struct {
-	step, wall int64 // wall time in ms
-	value      float64
-}
-
-// rollup summarises the points of one bucket of a series; see
-// migrations/0002_metric_rollups.sql.
-type rollup struct {
-	bucket                     int64
-	count, nan, posInf, negInf int64
-	first, last                rollPoint
-	min, max                   rollPoint // valid when hasFinite
-	hasFinite                  bool
-}
-
-// smaller and larger order the extreme points: by value, then the lower
-// step first; points of equal value and step keep the one already held,
-// the first logged or first read.
-func smaller(a, b rollPoint) bool { return a.value < b.value || a.value == b.value && a.step < b.step }
-func larger(a, b rollPoint) bool  { return a.value > b.value || a.value == b.value && a.step < b.step }
-
-// add folds p into r. Points must come in logging order, or in (step,
-// logging order) order: both make r.first the first logged point of lowest
-// step, r.last the last logged point of highest step and the extremes the
-// first logged of lowest step among equal values.
-func (r *rollup) add(p rollPoint) {
-	if r.count == 0 {
-		r.first, r.last = p, p
-	} else {
-		if p.step < r.first.step {
-			r.first = p
-		}
-		if p.step >= r.last.step {
-			r.last = p
-		}
-	}
-	r.count++
-	switch {
-	case math.IsNaN(p.value):
-		r.nan++
-	case math.IsInf(p.value, 1):
-		r.posInf++
-	case math.IsInf(p.value, -1):
-		r.negInf++
-	case !r.hasFinite:
-		r.min, r.max, r.hasFinite = p, p, true
-	default:
-		if smaller(p, r.min) {
-			r.min = p
-		}
-		if larger(p, r.max) {
-			r.max = p
-		}
-	}
-}
-
-// merge folds o into r, where o's points were logged after r's or lie in
-// another range of steps.
-func (r *rollup) merge(o *rollup) {
-	if o.count == 0 {
-		return
-	}
-	if r.count == 0 {
-		bucket := r.bucket
-		*r = *o
-		r.bucket = bucket
-		return
-	}
-	if o.first.step < r.first.step {
-		r.first = o.first
-	}
-	if o.last.step >= r.last.step {
-		r.last = o.last
-	}
-	r.count += o.count
-	r.nan += o.nan
-	r.posInf += o.posInf
-	r.negInf += o.negInf
-	switch {
-	case !o.hasFinite:
-	case !r.hasFinite:
-		r.min, r.max, r.hasFinite = o.min, o.max, true
-	default:
-		if smaller(o.min, r.min) {
-			r.min = o.min
-		}
-		if larger(o.max, r.max) {
-			r.max = o.max
-		}
-	}
-}
-
-// rollupBuilder accumulates one series' points into buckets of the finest
-// width.
-type rollupBuilder struct {
-	buckets []rollup
-	index   map[int64]int // bucket → position in buckets
-	last    int           // position of the last bucket added to
-}
-
-func newRollupBuilder() *rollupBuilder {
-	return &rollupBuilder{index: map[int64]int{}, last: -1}
-}
-
-func (b *rollupBuilder) add(p rollPoint) {
-	if math.IsNaN(p.value) {
-		p.value = math.NaN() // one NaN, as the metrics table reads back
-	}
-	bucket := p.step >> rollupShifts[0]
-	// Steps mostly come in order, so the bucket is mostly the last one.
-	if b.last < 0 || b.buckets[b.last].bucket != bucket {
-		i, ok := b.index[bucket]
-		if !ok {
-			i = len(b.buckets)
-			b.buckets = append(b.buckets, rollup{bucket: bucket})
-			b.index[bucket] = i
-		}
-		b.last = i
-	}
-	b.buckets[b.last].add(p)
-}
-
-// levels returns the rollups at each width of rollupShifts, each sorted by
-// bucket; a coarser level is folded from the one below it.
-func (b *rollupBuilder) levels() [][]rollup {
-	fine := b.buckets
-	slices.SortFunc(fine, func(x, y rollup) int { return cmp.Compare(x.bucket, y.bucket) })
-	out := make([][]rollup, len(rollupShifts))
-	out[0] = fine
-	for i := 1; i < len(rollupShifts); i++ {
-		d := rollupShifts[i] - rollupShifts[i-1]
-		var level []rollup
-		for j := range out[i-1] {
-			r := &out[i-1][j]
-			bucket := r.bucket >> d
-			if n := len(level); n > 0 && level[n-1].bucket == bucket {
-				level[n-1].merge(r)
-				continue
-			}
-			c := *r
-			c.bucket = bucket
-			level = append(level, c)
-		}
-		out[i] = level
-	}
-	return out
-}
 
 // rollupFormat is the first byte of every encoded summary.
 const rollupFormat = 1
@@ -183,23 +20,23 @@ const rollupFormat = 1
 // has a finite value), the NaN, +Inf and -Inf counts as uvarints, then the
 // first, last and, with a finite value, min and max points, each as step
 // and wall time (varints) and the value's bits (8 bytes, little-endian).
-func encodeSummary(buf []byte, r *rollup) []byte {
+func encodeSummary(buf []byte, r *rollup.Rollup) []byte {
 	var flags byte
-	if r.hasFinite {
+	if r.HasFinite {
 		flags = 1
 	}
 	buf = append(buf, rollupFormat, flags)
-	buf = binary.AppendUvarint(buf, uint64(r.nan))
-	buf = binary.AppendUvarint(buf, uint64(r.posInf))
-	buf = binary.AppendUvarint(buf, uint64(r.negInf))
-	points := []rollPoint{r.first, r.last, r.min, r.max}
-	if !r.hasFinite {
+	buf = binary.AppendUvarint(buf, uint64(r.NaN))
+	buf = binary.AppendUvarint(buf, uint64(r.PosInf))
+	buf = binary.AppendUvarint(buf, uint64(r.NegInf))
+	points := []rollup.Point{r.First, r.Last, r.Min, r.Max}
+	if !r.HasFinite {
 		points = points[:2]
 	}
 	for _, p := range points {
-		buf = binary.AppendVarint(buf, p.step)
-		buf = binary.AppendVarint(buf, p.wall)
-		buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(p.value))
+		buf = binary.AppendVarint(buf, p.Step)
+		buf = binary.AppendVarint(buf, p.Wall)
+		buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(p.Value))
 	}
 	return buf
 }
@@ -207,21 +44,21 @@ func encodeSummary(buf []byte, r *rollup) []byte {
 var errBadSummary = errors.New("tracker/sqlite: malformed metric_rollups summary")
 
 // decodeSummary reads what encodeSummary wrote into r.
-func decodeSummary(b []byte, r *rollup) error {
+func decodeSummary(b []byte, r *rollup.Rollup) error {
 	if len(b) < 2 || b[0] != rollupFormat || b[1] > 1 {
 		return errBadSummary
 	}
-	r.hasFinite = b[1] == 1
+	r.HasFinite = b[1] == 1
 	b = b[2:]
-	for _, c := range []*int64{&r.nan, &r.posInf, &r.negInf} {
+	for _, c := range []*int64{&r.NaN, &r.PosInf, &r.NegInf} {
 		v, n := binary.Uvarint(b)
 		if n <= 0 {
 			return errBadSummary
 		}
 		*c, b = int64(v), b[n:]
 	}
-	points := []*rollPoint{&r.first, &r.last, &r.min, &r.max}
-	if !r.hasFinite {
+	points := []*rollup.Point{&r.First, &r.Last, &r.Min, &r.Max}
+	if !r.HasFinite {
 		points = points[:2]
 	}
 	for _, p := range points {
@@ -234,7 +71,7 @@ func decodeSummary(b []byte, r *rollup) error {
 		if n <= 0 || len(b[n:]) < 8 {
 			return errBadSummary
 		}
-		p.step, p.wall, p.value = step, wall, math.Float64frombits(binary.LittleEndian.Uint64(b[n:]))
+		p.Step, p.Wall, p.Value = step, wall, math.Float64frombits(binary.LittleEndian.Uint64(b[n:]))
 		b = b[n+8:]
 	}
 	if len(b) != 0 {
@@ -285,9 +122,9 @@ const storedRollupsSQL = `SELECT shift, bucket, count, summary FROM metric_rollu
 WHERE run_pk = ? AND key = ? AND (shift, bucket) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))`
 
 // write stores the rollups of a series' points at every level (as
-// rollupBuilder.levels returns them), merged into the stored rollups of the
+// rollup.Builder.levels returns them), merged into the stored rollups of the
 // same buckets, which hold points logged earlier.
-func (w *rollupWriter) write(ctx context.Context, pk int64, key string, levels [][]rollup) error {
+func (w *rollupWriter) write(ctx context.Context, pk int64, key string, levels [][]rollup.Rollup) error {
 	if w.merge {
 		if err := w.mergeStored(ctx, pk, key, levels); err != nil {
 			return err
@@ -298,7 +135,7 @@ func (w *rollupWriter) write(ctx context.Context, pk int64, key string, levels [
 			r := &level[j]
 			start := len(w.blobs)
 			w.blobs = encodeSummary(w.blobs, r)
-			w.args = append(w.args, pk, key, int64(rollupShifts[i]), r.bucket, r.count, w.blobs[start:len(w.blobs):len(w.blobs)])
+			w.args = append(w.args, pk, key, int64(rollup.Shifts[i]), r.Bucket, r.Count, w.blobs[start:len(w.blobs):len(w.blobs)])
 			w.rows++
 			if w.rows == rollupRowsPerStatement {
 				if err := w.flush(ctx); err != nil {
@@ -312,17 +149,17 @@ func (w *rollupWriter) write(ctx context.Context, pk int64, key string, levels [
 
 // mergeStored replaces each new rollup of levels by the stored rollup of
 // its bucket, if any, with the new one merged in.
-func (w *rollupWriter) mergeStored(ctx context.Context, pk int64, key string, levels [][]rollup) error {
+func (w *rollupWriter) mergeStored(ctx context.Context, pk int64, key string, levels [][]rollup.Rollup) error {
 	var keys []byte // [[shift,bucket],…]
 	keys = append(keys, '[')
-	index := map[[2]int64]*rollup{}
+	index := map[[2]int64]*rollup.Rollup{}
 	for i, level := range levels {
 		for j := range level {
 			if len(keys) > 1 {
 				keys = append(keys, ',')
 			}
-			keys = fmt.Appendf(keys, "[%d,%d]", rollupShifts[i], level[j].bucket)
-			index[[2]int64{int64(rollupShifts[i]), level[j].bucket}] = &level[j]
+			keys = fmt.Appendf(keys, "[%d,%d]", rollup.Shifts[i], level[j].Bucket)
+			index[[2]int64{int64(rollup.Shifts[i]), level[j].Bucket}] = &level[j]
 		}
 	}
 	keys = append(keys, ']')
@@ -332,20 +169,20 @@ func (w *rollupWriter) mergeStored(ctx context.Context, pk int64, key string, le
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var stored rollup
+		var stored rollup.Rollup
 		var shift int64
 		var summary sql.RawBytes
-		if err := rows.Scan(&shift, &stored.bucket, &stored.count, &summary); err != nil {
+		if err := rows.Scan(&shift, &stored.Bucket, &stored.Count, &summary); err != nil {
 			return err
 		}
 		if err := decodeSummary(summary, &stored); err != nil {
 			return err
 		}
-		fresh := index[[2]int64{shift, stored.bucket}]
+		fresh := index[[2]int64{shift, stored.Bucket}]
 		if fresh == nil {
-			return fmt.Errorf("tracker/sqlite: read rollup %d/%d that was not asked for", shift, stored.bucket)
+			return fmt.Errorf("tracker/sqlite: read rollup %d/%d that was not asked for", shift, stored.Bucket)
 		}
-		stored.merge(fresh)
+		stored.Merge(fresh)
 		*fresh = stored
 	}
 	return rows.Err()
@@ -404,7 +241,7 @@ func backfillRollups(ctx context.Context, tx *sql.Tx) error {
 		if err != nil {
 			return err
 		}
-		b := newRollupBuilder()
+		b := rollup.NewBuilder()
 		rows, err := series.QueryContext(ctx, pk, key)
 		if err != nil {
 			return err
@@ -418,26 +255,18 @@ func backfillRollups(ctx context.Context, tx *sql.Tx) error {
 				rows.Close()
 				return err
 			}
-			b.add(rollPoint{step: step, wall: wall, value: decodeValue(value, kind)})
+			b.Add(rollup.Point{Step: step, Wall: wall, Value: decodeValue(value, kind)})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if err := w.write(ctx, pk, key, b.levels()); err != nil {
+		if err := w.write(ctx, pk, key, b.Levels()); err != nil {
 			return err
 		}
 	}
 	return w.flush(ctx)
 }
-
-// rawEnvelopeLimit is the most points of a series that MetricEnvelope
-// summarises from the points themselves, in ranges as narrow as the request
-// allows, rather than from the rollups, whose ranges are 64 steps or more:
-// up to 4 points a bucket, whose envelope would hold them all anyway, or
-// 4096, a few milliseconds of reading, so that a short series is drawn at
-// full resolution.
-func rawEnvelopeLimit(buckets int) int64 { return max(4*int64(buckets), 4096) }
 
 // MetricEnvelope implements tracker.Backend.
 func (d *DB) MetricEnvelope(ctx context.Context, runID, key string, buckets int) (tracker.MetricEnvelope, error) {
@@ -461,10 +290,10 @@ func (d *DB) MetricEnvelope(ctx context.Context, runID, key string, buckets int)
 	if !lo.Valid {
 		return env, nil
 	}
-	if !d.rollups || count.Int64 <= rawEnvelopeLimit(buckets) {
+	if !d.rollups || count.Int64 <= rollup.RawEnvelopeLimit(buckets) {
 		err = d.rawEnvelope(ctx, &env, pk, buckets)
 	} else {
-		err = d.rollupEnvelope(ctx, &env, pk, envelopeShift(lo.Int64, hi.Int64, buckets), buckets)
+		err = d.rollupEnvelope(ctx, &env, pk, rollup.EnvelopeShift(lo.Int64, hi.Int64, buckets), buckets)
 	}
 	if err != nil {
 		return tracker.MetricEnvelope{}, d.classify("read metric envelope", err)
@@ -472,52 +301,38 @@ func (d *DB) MetricEnvelope(ctx context.Context, runID, key string, buckets int)
 	return env, nil
 }
 
-// envelopeShift picks the coarsest rollup width that still divides the
-// steps lo…hi into at least the requested number of buckets (the finest
-// when none does), so that the envelope reads the fewest rows that give it
-// its full resolution: fewer than 8 per requested bucket.
-func envelopeShift(lo, hi int64, buckets int) uint {
-	shift := rollupShifts[0]
-	for _, s := range rollupShifts {
-		if hi>>s-lo>>s+1 >= int64(buckets) {
-			shift = s
-		}
-	}
-	return shift
-}
-
 // rawEnvelope summarises the series from its points, in ranges of
 // ceil((hi-lo+1)/buckets) steps starting at its lowest step lo.
 func (d *DB) rawEnvelope(ctx context.Context, env *tracker.MetricEnvelope, pk int64, buckets int) error {
-	var pts []rollPoint
+	var pts []rollup.Point
 	err := d.each(ctx, `SELECT step, wall_ms, value, kind FROM metrics WHERE run_pk = ? AND key = ? ORDER BY step, rowid`, func(s scanner) error {
 		var step, wall, kind int64
 		var v sql.NullFloat64
 		if err := s.Scan(&step, &wall, &v, &kind); err != nil {
 			return err
 		}
-		pts = append(pts, rollPoint{step: step, wall: wall, value: decodeValue(v, kind)})
+		pts = append(pts, rollup.Point{Step: step, Wall: wall, Value: decodeValue(v, kind)})
 		return nil
 	}, pk, env.Key)
 	if err != nil || len(pts) == 0 {
 		return err
 	}
-	lo, hi := pts[0].step, pts[len(pts)-1].step
+	lo, hi := pts[0].Step, pts[len(pts)-1].Step
 	// In uint64, hi-lo cannot overflow; floor(span/buckets)+1 is
 	// ceil((span+1)/buckets), at most 2^62 for buckets >= 4.
 	width := (uint64(hi)-uint64(lo))/uint64(buckets) + 1
 	env.Width = int64(width)
-	var cur rollup
+	var cur rollup.Rollup
 	for _, p := range pts {
-		g := int64((uint64(p.step) - uint64(lo)) / width)
-		if cur.count > 0 && g != cur.bucket {
-			env.Buckets = append(env.Buckets, envelopeBucket(env.Key, lo+cur.bucket*env.Width, &cur))
-			cur = rollup{}
+		g := int64((uint64(p.Step) - uint64(lo)) / width)
+		if cur.Count > 0 && g != cur.Bucket {
+			env.Buckets = append(env.Buckets, rollup.EnvelopeBucket(env.Key, lo+cur.Bucket*env.Width, &cur))
+			cur = rollup.Rollup{}
 		}
-		cur.bucket = g
-		cur.add(p)
+		cur.Bucket = g
+		cur.Add(p)
 	}
-	env.Buckets = append(env.Buckets, envelopeBucket(env.Key, lo+cur.bucket*env.Width, &cur))
+	env.Buckets = append(env.Buckets, rollup.EnvelopeBucket(env.Key, lo+cur.Bucket*env.Width, &cur))
 	env.Count = int64(len(pts))
 	return nil
 }
@@ -526,11 +341,11 @@ func (d *DB) rawEnvelope(ctx context.Context, env *tracker.MetricEnvelope, pk in
 // merging k consecutive buckets into each range, k as small as keeps the
 // ranges within the requested number.
 func (d *DB) rollupEnvelope(ctx context.Context, env *tracker.MetricEnvelope, pk int64, shift uint, buckets int) error {
-	var rows []rollup
+	var rows []rollup.Rollup
 	err := d.each(ctx, `SELECT bucket, count, summary FROM metric_rollups WHERE run_pk = ? AND key = ? AND shift = ? ORDER BY bucket`, func(s scanner) error {
-		var r rollup
+		var r rollup.Rollup
 		var summary sql.RawBytes
-		if err := s.Scan(&r.bucket, &r.count, &summary); err != nil {
+		if err := s.Scan(&r.Bucket, &r.Count, &summary); err != nil {
 			return err
 		}
 		rows = append(rows, r)
@@ -539,47 +354,31 @@ func (d *DB) rollupEnvelope(ctx context.Context, env *tracker.MetricEnvelope, pk
 	if err != nil || len(rows) == 0 {
 		return err
 	}
-	first, last := rows[0].bucket, rows[len(rows)-1].bucket
+	first, last := rows[0].Bucket, rows[len(rows)-1].Bucket
 	n := uint64(last-first) + 1 // at most 2^58
 	k := (n + uint64(buckets) - 1) / uint64(buckets)
 	if k > math.MaxInt64>>shift {
 		// Only when points far outside the planned steps arrived meanwhile.
-		if shift+3 > rollupShifts[len(rollupShifts)-1] {
+		if shift+3 > rollup.Shifts[len(rollup.Shifts)-1] {
 			return fmt.Errorf("steps %d to %d span too many rollups", first<<shift, last<<shift)
 		}
 		return d.rollupEnvelope(ctx, env, pk, shift+3, buckets)
 	}
 	env.Width = int64(k << shift)
-	var cur rollup
+	var cur rollup.Rollup
 	group := int64(-1)
 	for i := range rows {
-		g := int64(uint64(rows[i].bucket-first) / k)
-		if g != group && cur.count > 0 {
-			env.Buckets = append(env.Buckets, envelopeBucket(env.Key, (first+group*int64(k))<<shift, &cur))
-			cur = rollup{}
+		g := int64(uint64(rows[i].Bucket-first) / k)
+		if g != group && cur.Count > 0 {
+			env.Buckets = append(env.Buckets, rollup.EnvelopeBucket(env.Key, (first+group*int64(k))<<shift, &cur))
+			cur = rollup.Rollup{}
 		}
 		group = g
-		cur.merge(&rows[i])
-		env.Count += rows[i].count
+		cur.Merge(&rows[i])
+		env.Count += rows[i].Count
 	}
-	env.Buckets = append(env.Buckets, envelopeBucket(env.Key, (first+group*int64(k))<<shift, &cur))
+	env.Buckets = append(env.Buckets, rollup.EnvelopeBucket(env.Key, (first+group*int64(k))<<shift, &cur))
 	return nil
-}
-
-// envelopeBucket turns a rollup into the tracker's form.
-func envelopeBucket(key string, start int64, r *rollup) tracker.EnvelopeBucket {
-	point := func(p rollPoint) tracker.MetricPoint {
-		return tracker.MetricPoint{Key: key, Step: p.step, Time: fromMS(p.wall), Value: p.value}
-	}
-	b := tracker.EnvelopeBucket{
-		Start: start, Count: r.count, NaN: r.nan, PosInf: r.posInf, NegInf: r.negInf,
-		First: point(r.first), Last: point(r.last),
-	}
-	if r.hasFinite {
-		lo, hi := point(r.min), point(r.max)
-		b.Min, b.Max = &lo, &hi
-	}
-	return b
 }
 
 // MetricSince implements tracker.Backend.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ganbook/ganbook/tracker"
+	"github.com/ganbook/ganbook/tracker/internal/rollup"
 )
 
 // logged is a point as the test logged it: seq is its place in logging
@@ -291,30 +292,30 @@ func checkStoredRollups(t *testing.T, db *sql.DB, runID string, pts []logged) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, shift := range rollupShifts {
+	for _, shift := range rollup.Shifts {
 		want := bruteForce(pts, func(step int64) int64 { return step >> shift })
-		got := map[int64]rollup{}
+		got := map[int64]rollup.Rollup{}
 		rows, err := db.Query(`SELECT bucket, count, summary FROM metric_rollups WHERE run_pk = ? AND key = 'm' AND shift = ?`, pk, int64(shift))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for rows.Next() {
-			var r rollup
+			var r rollup.Rollup
 			var summary []byte
-			if err := rows.Scan(&r.bucket, &r.count, &summary); err != nil {
+			if err := rows.Scan(&r.Bucket, &r.Count, &summary); err != nil {
 				t.Fatal(err)
 			}
 			if err := decodeSummary(summary, &r); err != nil {
 				t.Fatal(err)
 			}
-			got[r.bucket] = r
+			got[r.Bucket] = r
 		}
 		rows.Close()
 		if len(got) != len(want) {
 			t.Fatalf("shift %d: %d rows, want %d", shift, len(got), len(want))
 		}
-		toPoint := func(p rollPoint) tracker.MetricPoint {
-			return tracker.MetricPoint{Step: p.step, Time: fromMS(p.wall), Value: p.value}
+		toPoint := func(p rollup.Point) tracker.MetricPoint {
+			return tracker.MetricPoint{Step: p.Step, Time: fromMS(p.Wall), Value: p.Value}
 		}
 		for bucket, w := range want {
 			r, ok := got[bucket]
@@ -322,14 +323,14 @@ func checkStoredRollups(t *testing.T, db *sql.DB, runID string, pts []logged) {
 				t.Fatalf("shift %d: no row for bucket %d", shift, bucket)
 			}
 			what := fmt.Sprintf("shift %d bucket %d", shift, bucket)
-			if r.count != w.count || r.nan != w.nan || r.posInf != w.posInf || r.negInf != w.negInf {
-				t.Errorf("%s: counts %d/%d/%d/%d; want %d/%d/%d/%d", what, r.count, r.nan, r.posInf, r.negInf, w.count, w.nan, w.posInf, w.negInf)
+			if r.Count != w.count || r.NaN != w.nan || r.PosInf != w.posInf || r.NegInf != w.negInf {
+				t.Errorf("%s: counts %d/%d/%d/%d; want %d/%d/%d/%d", what, r.Count, r.NaN, r.PosInf, r.NegInf, w.count, w.nan, w.posInf, w.negInf)
 			}
-			checkPoint(t, what+" first", toPoint(r.first), w.first)
-			checkPoint(t, what+" last", toPoint(r.last), w.last)
+			checkPoint(t, what+" first", toPoint(r.First), w.first)
+			checkPoint(t, what+" last", toPoint(r.Last), w.last)
 			var lo, hi *tracker.MetricPoint
-			if r.hasFinite {
-				l, h := toPoint(r.min), toPoint(r.max)
+			if r.HasFinite {
+				l, h := toPoint(r.Min), toPoint(r.Max)
 				lo, hi = &l, &h
 			}
 			checkExtreme(t, what+" min", lo, w.min)
@@ -655,21 +656,23 @@ func TestQueryPlans(t *testing.T) {
 // steps included, and rejects damaged ones.
 func TestSummaryCodec(t *testing.T) {
 	negZero := math.Copysign(0, -1)
-	tests := []rollup{
-		{count: 1, first: rollPoint{0, 0, 1}, last: rollPoint{0, 0, 1}, min: rollPoint{0, 0, 1}, max: rollPoint{0, 0, 1}, hasFinite: true},
-		{count: 3, nan: 2, negInf: 1, first: rollPoint{math.MinInt64, -1, math.NaN()}, last: rollPoint{math.MaxInt64, math.MaxInt64, math.Inf(-1)}},
-		{count: 5, posInf: 1, first: rollPoint{-5, 7, math.Inf(1)}, last: rollPoint{9, 8, negZero}, min: rollPoint{3, 9, negZero}, max: rollPoint{4, 10, math.MaxFloat64}, hasFinite: true},
+	tests := []rollup.Rollup{
+		{Count: 1, First: rollup.Point{Step: 0, Wall: 0, Value: 1}, Last: rollup.Point{Step: 0, Wall: 0, Value: 1}, Min: rollup.Point{Step: 0, Wall: 0, Value: 1}, Max: rollup.Point{Step: 0, Wall: 0, Value: 1}, HasFinite: true},
+		{Count: 3, NaN: 2, NegInf: 1, First: rollup.Point{Step: math.MinInt64, Wall: -1, Value: math.NaN()}, Last: rollup.Point{Step: math.MaxInt64, Wall: math.MaxInt64, Value: math.Inf(-1)}},
+		{Count: 5, PosInf: 1, First: rollup.Point{Step: -5, Wall: 7, Value: math.Inf(1)}, Last: rollup.Point{Step: 9, Wall: 8, Value: negZero}, Min: rollup.Point{Step: 3, Wall: 9, Value: negZero}, Max: rollup.Point{Step: 4, Wall: 10, Value: math.MaxFloat64}, HasFinite: true},
 	}
 	for i, r := range tests {
 		b := encodeSummary(nil, &r)
-		var got rollup
+		var got rollup.Rollup
 		if err := decodeSummary(b, &got); err != nil {
 			t.Fatalf("%d: %v", i, err)
 		}
-		got.count = r.count
-		same := func(a, b rollPoint) bool { return a.step == b.step && a.wall == b.wall && sameValue(a.value, b.value) }
-		if got.nan != r.nan || got.posInf != r.posInf || got.negInf != r.negInf || got.hasFinite != r.hasFinite ||
-			!same(got.first, r.first) || !same(got.last, r.last) || !same(got.min, r.min) || !same(got.max, r.max) {
+		got.Count = r.Count
+		same := func(a, b rollup.Point) bool {
+			return a.Step == b.Step && a.Wall == b.Wall && sameValue(a.Value, b.Value)
+		}
+		if got.NaN != r.NaN || got.PosInf != r.PosInf || got.NegInf != r.NegInf || got.HasFinite != r.HasFinite ||
+			!same(got.First, r.First) || !same(got.Last, r.Last) || !same(got.Min, r.Min) || !same(got.Max, r.Max) {
 			t.Errorf("%d: %+v round-trips to %+v", i, r, got)
 		}
 		for cut := range len(b) {
@@ -681,7 +684,7 @@ func TestSummaryCodec(t *testing.T) {
 			t.Errorf("%d: summary with a trailing byte decodes", i)
 		}
 	}
-	if err := decodeSummary([]byte{2, 0, 0, 0, 0}, new(rollup)); err == nil {
+	if err := decodeSummary([]byte{2, 0, 0, 0, 0}, new(rollup.Rollup)); err == nil {
 		t.Error("unknown format decodes")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ganbook/ganbook/tracker"
+	"github.com/ganbook/ganbook/tracker/internal/rollup"
 )
 
 var _ tracker.Backend = (*DB)(nil)
@@ -179,7 +180,7 @@ type summary struct {
 	minValue            float64 // NaN until a non-NaN value is seen
 	minStep, count      int64
 	hasLast, hasMinimum bool
-	rollups             *rollupBuilder
+	rollups             *rollup.Builder
 }
 
 const upsertSummarySQL = `
@@ -275,7 +276,7 @@ func insertMetrics(ctx context.Context, tx *sql.Tx, pk int64, points []tracker.M
 			args = append(args, pk, p.Key, p.Step, ms(p.Time), v, kind)
 			if p.Key != lastKey || s == nil { // points often come in runs of one key
 				if s = sums[p.Key]; s == nil {
-					s = &summary{minValue: math.NaN(), rollups: newRollupBuilder()}
+					s = &summary{minValue: math.NaN(), rollups: rollup.NewBuilder()}
 					sums[p.Key] = s
 					order = append(order, p.Key)
 				}
@@ -288,7 +289,7 @@ func insertMetrics(ctx context.Context, tx *sql.Tx, pk int64, points []tracker.M
 			if !math.IsNaN(p.Value) && (!s.hasMinimum || p.Value < s.minValue) {
 				s.minValue, s.minStep, s.hasMinimum = p.Value, p.Step, true
 			}
-			s.rollups.add(rollPoint{step: p.Step, wall: ms(p.Time), value: p.Value})
+			s.rollups.Add(rollup.Point{Step: p.Step, Wall: ms(p.Time), Value: p.Value})
 		}
 		var err error
 		if len(chunk) == rowsPerInsert {
@@ -325,7 +326,7 @@ func insertMetrics(ctx context.Context, tx *sql.Tx, pk int64, points []tracker.M
 	w := newRollupWriter(tx, true)
 	defer w.close()
 	for _, key := range order {
-		if err := w.write(ctx, pk, key, sums[key].rollups.levels()); err != nil {
+		if err := w.write(ctx, pk, key, sums[key].rollups.Levels()); err != nil {
 			return err
 		}
 	}
