@@ -162,16 +162,24 @@ func NewTrainer(backend compute.Backend, cfg Config, source BatchSource, totalSt
 	return t, nil
 }
 
-// fixedNoise is the sample grid's latent batch: the same for every sample of a
-// run, drawn from its own generator so that it does not depend on training.
+// fixedNoise is the sample grid's latent batch (see [SampleGridLatents]).
 func fixedNoise(seed int64, n, latent int) *tensors.Tensor {
-	// A stream of its own (a different PCG sequence from latentNoise's).
+	return tensors.FromFlatDataAndDimensions(SampleGridLatents(seed, n, latent), n, latent)
+}
+
+// SampleGridLatents returns the n latent vectors of size latent that a run
+// with this seed draws its sample grids from (the first n of its grid): the
+// same for every grid of the run, from a stream of their own, so that they do
+// not depend on training. A generator loaded later draws the run's last grid
+// again from them.
+func SampleGridLatents(seed int64, n, latent int) []float32 {
+	// A different PCG sequence from latentNoise's.
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x9a0b00c))
 	z := make([]float32, n*latent)
 	for i := range z {
 		z[i] = float32(rng.NormFloat64())
 	}
-	return tensors.FromFlatDataAndDimensions(z, n, latent)
+	return z
 }
 
 // inHalves is f(x) for an architecture that treats every example on its own,

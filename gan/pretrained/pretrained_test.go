@@ -4,11 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"image"
+	"image/gif"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/compute"
@@ -17,6 +22,7 @@ import (
 	"github.com/ganbook/ganbook/gan"
 	"github.com/ganbook/ganbook/gan/data"
 	"github.com/ganbook/ganbook/gan/quality"
+	"github.com/ganbook/ganbook/internal/gifanim"
 )
 
 func testBackend(t testing.TB) compute.Backend {
@@ -186,5 +192,170 @@ func TestExport(t *testing.T) {
 	}
 	if err := os.WriteFile(cfg.Model+"-"+cfg.Dataset+".f16", buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// ExportProgress writes a run's sample grids, cropped to their top-left
+// DCGANMNISTProgressCells² images, as the committed progress animation:
+//
+//	GANBOOK_EXPORT_SAMPLES=RUN_OUT_DIR/samples go test ./gan/pretrained -run TestExportProgress
+func TestExportProgress(t *testing.T) {
+	dir := os.Getenv("GANBOOK_EXPORT_SAMPLES")
+	if dir == "" {
+		t.Skip("set GANBOOK_EXPORT_SAMPLES to export a progress animation")
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "step-*.png"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no sample grids in %s (%v)", dir, err)
+	}
+	slices.Sort(names) // step-NNNNNN.png: zero-padded, so name order is step order
+	side := DCGANMNISTProgressCells*(2*gan.ImageSize+2) + 2
+	var frames []image.Image
+	for _, name := range names {
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub, ok := img.(interface {
+			SubImage(image.Rectangle) image.Image
+		})
+		if !ok {
+			t.Fatalf("%s: a %T cannot be cropped", name, img)
+		}
+		frames = append(frames, sub.SubImage(image.Rect(0, 0, side, side)))
+	}
+	var buf bytes.Buffer
+	if err := gifanim.Encode(&buf, frames, 25); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("dcgan-mnist-progress.gif", buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// qualityLine matches the last report of a run's record: its step, FID,
+// coverage and class histogram follow.
+var qualityLine = regexp.MustCompile(`^step (\d+): FID ([0-9.]+)\s+coverage (\d+)/10`)
+
+// The committed DCGAN reproduces its record's last quality report
+// (tutorials/measured/dcgan-search/b32-lrd1e4-drop3-9000.txt): drawn from the
+// same 10,000 latent vectors as `ganbook eval`, the FID is within 0.25 of the
+// recorded one (float16 weights move it a little), every digit has at least
+// 5 % of the samples, and each class's share is within half a point of the
+// record's.
+func TestDCGANMNISTMatchesItsRecord(t *testing.T) {
+	record, err := os.ReadFile(filepath.Join("..", "..", "tutorials", "measured", "dcgan-search", "b32-lrd1e4-drop3-9000.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var step int
+	var fid float64
+	var shares []float64
+	lines := strings.Split(string(record), "\n")
+	for i, line := range lines {
+		m := qualityLine.FindStringSubmatch(line)
+		if m == nil || i+1 == len(lines) {
+			continue
+		}
+		step, _ = strconv.Atoi(m[1])
+		fid, _ = strconv.ParseFloat(m[2], 64)
+		shares = shares[:0]
+		for _, c := range classShare.FindAllStringSubmatch(lines[i+1], -1) {
+			v, _ := strconv.ParseFloat(c[1], 64)
+			shares = append(shares, v/100)
+		}
+	}
+	if step != 9000 || len(shares) != gan.NumClasses {
+		t.Fatalf("the record's last report: step %d with %d class shares, want step 9000 with 10", step, len(shares))
+	}
+	backend := testBackend(t)
+	g, err := DCGANMNIST(backend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Step() != step || g.Config().Model != gan.ModelDCGAN {
+		t.Fatalf("committed generator: model %s at step %d, want dcgan at %d", g.Config().Model, g.Step(), step)
+	}
+	ex, err := quality.LoadExtractor(backend, gan.DatasetMNIST)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := data.Load(gan.DatasetMNIST, data.Test, data.Options{Scale: quality.InputRange})
+	if err != nil {
+		t.Fatal(err)
+	}
+	low, high := g.Range()
+	r, err := quality.EvaluateGenerator(ex, g.Generate, quality.SampleOptions{
+		Samples: 10000, LatentDim: g.LatentDim(), Seed: 1, // evalSampleSeed of cmd/ganbook
+		Range: data.Range{Min: float32(low), Max: float32(high)},
+	}, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("FID %.3f (record %.2f), coverage %d/10", r.FID, fid, r.Coverage)
+	if math.Abs(r.FID-fid) > 0.25 {
+		t.Errorf("FID %.3f, the record says %.2f", r.FID, fid)
+	}
+	for c, share := range r.ClassFractions {
+		if share < 0.05 || math.Abs(share-shares[c]) > 0.005 {
+			t.Errorf("class %d: %.2f%% of the samples, the record says %.1f%% (want both ≥ 5%%)", c, 100*share, 100*shares[c])
+		}
+	}
+}
+
+// classShare matches one class's share in a record's class histogram.
+var classShare = regexp.MustCompile(`\d:([0-9.]+)%`)
+
+// The progress animation is the committed generator's own run: 18 frames
+// (steps 500 to 9,000), and the last is what the committed generator draws
+// from the run's sample-grid latents, up to the float16 rounding of its
+// weights.
+func TestDCGANMNISTProgressIsItsRun(t *testing.T) {
+	anim, err := gif.DecodeAll(bytes.NewReader(DCGANMNISTProgress()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(anim.Image) != 18 {
+		t.Fatalf("%d frames, want 18 (steps 500, 1000, …, 9000)", len(anim.Image))
+	}
+	g, err := DCGANMNIST(testBackend(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const grid, k = 8, DCGANMNISTProgressCells
+	cfg := g.Config()
+	pixels, err := g.Generate(gan.SampleGridLatents(cfg.Seed, grid*grid, cfg.LatentDim))
+	if err != nil {
+		t.Fatal(err)
+	}
+	low, high := g.Range()
+	last := anim.Image[len(anim.Image)-1]
+	worst, differing := 0, 0
+	cell := 2*gan.ImageSize + 2
+	for row := range k {
+		for col := range k {
+			img := pixels[(row*grid+col)*gan.ImageSize*gan.ImageSize:]
+			for y := range gan.ImageSize {
+				for x := range gan.ImageSize {
+					v := (float64(img[y*gan.ImageSize+x]) - low) / (high - low)
+					want := int(max(0, min(1, v))*255 + 0.5)
+					got := int(last.ColorIndexAt(2+col*cell+2*x, 2+row*cell+2*y)) // gray palette: index = level
+					d := max(got-want, want-got)
+					worst = max(worst, d)
+					if d > 0 {
+						differing++
+					}
+				}
+			}
+		}
+	}
+	t.Logf("last frame against the committed generator: %d of %d pixels differ, by at most %d grey levels", differing, k*k*gan.ImageSize*gan.ImageSize, worst)
+	if worst > 2 {
+		t.Errorf("the last frame differs from the committed generator's drawing by up to %d grey levels", worst)
 	}
 }
