@@ -73,7 +73,7 @@ func cdcganGenerator(scope *model.Scope, z, onehot *Node, phase Phase) *Node {
 func cdcganDiscriminator(scope *model.Scope, images, onehot *Node, phase Phase) *Node {
 	x := blocks.LeakyReLU(blocks.Conv2D(scope.At("conv1"), images, 64, 4, 2, 1), leakySlope) // 28 → 14
 	x = blocks.Conv2D(scope.At("conv2"), x, 128, 4, 2, 1)                                    // 14 → 7
-	x = blocks.LeakyReLU(batchNorm(scope.At("bn2"), x, phase), leakySlope)
+	x = blocks.LeakyReLU(discriminatorNorm(scope.At("bn2"), x, phase), leakySlope)
 	return projectionLogit(scope, Reshape(x, -1, 7*7*128), onehot)
 }
 

@@ -58,7 +58,12 @@ type Config struct {
 	// D is slower to latch onto the few digits G draws best, so G keeps being
 	// pushed towards the others.
 	DropoutD float64 `json:"dropout_d"`
-	Seed     int64   `json:"seed"`
+	// NormD is the normalisation in the discriminator's hidden layers:
+	// "batch" (batch norm) or "none". Empty is the architecture's own: batch
+	// norm after the DCGAN discriminators' second convolution, none in the
+	// MLPs' (which have no batch norm to give).
+	NormD string `json:"norm_d,omitempty"`
+	Seed  int64  `json:"seed"`
 
 	SampleEvery     int `json:"sample_every"`     // steps between sample grids; 0 = only at the end
 	CheckpointEvery int `json:"checkpoint_every"` // steps between checkpoints; 0 = only at the end
@@ -95,6 +100,12 @@ func Models() []string { return []string{ModelMLP, ModelDCGAN, ModelCMLP, ModelC
 
 // Losses lists the loss names [Config.Loss] accepts.
 func Losses() []string { return []string{LossNonSaturating, LossMinimax, LossHinge} }
+
+// Normalisations accepted by [Config.NormD].
+const (
+	NormBatch = "batch"
+	NormNone  = "none"
+)
 
 // Datasets lists the dataset names [Config.Dataset] accepts.
 func Datasets() []string { return []string{DatasetMNIST, DatasetFashion} }
@@ -157,6 +168,12 @@ func (c Config) Validate() error {
 	if !(c.DropoutD >= 0 && c.DropoutD < 1) {
 		bad("dropout_d", "must be in [0, 1), got %g", c.DropoutD)
 	}
+	switch {
+	case c.NormD != "" && c.NormD != NormBatch && c.NormD != NormNone:
+		bad("norm_d", "%q is not one of %s, %s", c.NormD, NormBatch, NormNone)
+	case c.NormD == NormBatch && (c.Model == ModelMLP || c.Model == ModelCMLP):
+		bad("norm_d", "the %s discriminator has no normalisation layer; give %s (or nothing)", c.Model, NormNone)
+	}
 	if c.SampleEvery < 0 {
 		bad("sample_every", "must not be negative, got %d", c.SampleEvery)
 	}
@@ -172,16 +189,37 @@ func (c Config) Validate() error {
 // Params flattens the config into named values by JSON name, the form an
 // experiment tracker records: runs from the CLI and from a notebook then
 // compare key by key. Both run-length settings stay present, so that filters on
-// either work.
+// either work. A setting added after runs were recorded (see
+// unsetWhenEmpty) is left out while empty, as in the run's JSON record, so
+// that runs from before it existed compare equal.
 func (c Config) Params() map[string]any {
 	v := reflect.ValueOf(c)
 	params := make(map[string]any, v.NumField())
 	for _, f := range reflect.VisibleFields(v.Type()) {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		params[name] = v.FieldByIndex(f.Index).Interface()
+		value := v.FieldByIndex(f.Index)
+		if unsetWhenEmpty[name] && value.IsZero() {
+			continue
+		}
+		params[name] = value.Interface()
 	}
 	return params
 }
+
+// ParamNames are the JSON names of every setting, those [Config.Params]
+// leaves out while empty included.
+func ParamNames() []string {
+	var names []string
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[Config]()) {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		names = append(names, name)
+	}
+	return names
+}
+
+// unsetWhenEmpty are the settings whose empty value means "as before the
+// setting existed", left out of [Config.Params] then.
+var unsetWhenEmpty = map[string]bool{"norm_d": true}
 
 // ConfigFromJSON reads a configuration as a run recorded it. A setting the
 // record lacks takes the value that reproduces what ganbook did before the

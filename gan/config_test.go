@@ -2,6 +2,7 @@ package gan
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -31,6 +32,9 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 		{"real label zero", func(c *Config) { c.RealLabel = 0 }, "real_label"},
 		{"dropout one", func(c *Config) { c.DropoutD = 1 }, "dropout_d"},
 		{"negative dropout", func(c *Config) { c.DropoutD = -0.1 }, "dropout_d"},
+		{"unknown normalisation", func(c *Config) { c.Model, c.NormD = ModelDCGAN, "layer" }, "norm_d"},
+		{"batch norm in the MLP discriminator", func(c *Config) { c.NormD = NormBatch }, "norm_d"},
+		{"batch norm in the cmlp discriminator", func(c *Config) { c.Model, c.NormD = ModelCMLP, NormBatch }, "norm_d"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -47,10 +51,31 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 			if strings.Contains(err.Error(), "--") {
 				t.Errorf("error %q names a CLI flag; gan names config fields", err)
 			}
-			if _, ok := DefaultConfig().Params()[fe.Field]; !ok {
+			if !slices.Contains(ParamNames(), fe.Field) {
 				t.Errorf("%q is not a JSON name of Config", fe.Field)
 			}
 		})
+	}
+}
+
+// Every normalisation each model accepts validates.
+func TestNormDValues(t *testing.T) {
+	for _, tc := range []struct {
+		model string
+		norms []string
+	}{
+		{ModelMLP, []string{"", NormNone}},
+		{ModelCMLP, []string{"", NormNone}},
+		{ModelDCGAN, []string{"", NormBatch, NormNone}},
+		{ModelCDCGAN, []string{"", NormBatch, NormNone}},
+	} {
+		for _, norm := range tc.norms {
+			cfg := DefaultConfig()
+			cfg.Model, cfg.NormD = tc.model, norm
+			if err := cfg.Validate(); err != nil {
+				t.Errorf("model %s, norm_d %q: %v", tc.model, norm, err)
+			}
+		}
 	}
 }
 
@@ -104,6 +129,16 @@ func TestConfigFromJSON(t *testing.T) {
 	if _, err := ConfigFromJSON([]byte(`{"batch":"many"}`)); err == nil {
 		t.Error("a malformed record was accepted")
 	}
+	// norm_d: an old record has none, and means the architecture's own; a set one is read back.
+	for _, tc := range []struct{ json, want string }{
+		{`{"model":"dcgan","steps":10}`, ""},
+		{`{"model":"dcgan","steps":10,"norm_d":"none"}`, NormNone},
+	} {
+		cfg, err := ConfigFromJSON([]byte(tc.json))
+		if err != nil || cfg.NormD != tc.want {
+			t.Errorf("%s: norm_d %q (%v), want %q", tc.json, cfg.NormD, err, tc.want)
+		}
+	}
 	// A new run records the setting even at zero, so the rule above applies only to old records.
 	cfg := DefaultConfig()
 	cfg.DropoutD = 0
@@ -112,7 +147,9 @@ func TestConfigFromJSON(t *testing.T) {
 	}
 }
 
-// Params has every field under its JSON name, both run lengths included.
+// Params has every field under its JSON name, both run lengths included;
+// an empty omitempty field (norm_d) is left out, as in the JSON record, and
+// is there once set.
 func TestParams(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Steps, cfg.Epochs, cfg.Batch, cfg.LRD = 0, 3, 2_000_000, 2e-4
@@ -129,5 +166,9 @@ func TestParams(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("Params()[%q] = %#v, want %#v", k, got[k], v)
 		}
+	}
+	cfg.NormD = NormNone
+	if got := cfg.Params()["norm_d"]; got != NormNone {
+		t.Errorf(`Params()["norm_d"] = %#v once set, want "none"`, got)
 	}
 }

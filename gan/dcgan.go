@@ -21,7 +21,8 @@ func dcganGenerator(scope *model.Scope, z *Node, phase Phase) *Node {
 
 // dcganDiscriminator: conv 4×4 s2→64→LeakyReLU→conv 4×4 s2→128→BN→LeakyReLU→dense→logit,
 // with dropout after each LeakyReLU when the store's dropout parameter
-// (Config.DropoutD) is set and the network is not in inference.
+// (Config.DropoutD) is set and the network is not in inference, and without
+// the BN when Config.NormD is "none".
 func dcganDiscriminator(scope *model.Scope, images *Node, phase Phase) *Node {
 	rate := 0.0
 	if phase != Inference {
@@ -30,6 +31,6 @@ func dcganDiscriminator(scope *model.Scope, images *Node, phase Phase) *Node {
 	x := blocks.LeakyReLU(blocks.Conv2D(scope.At("conv1"), images, 64, 4, 2, 1), leakySlope) // 28 → 14
 	x = dropout(scope, x, rate)
 	x = blocks.Conv2D(scope.At("conv2"), x, 128, 4, 2, 1) // 14 → 7
-	x = dropout(scope, blocks.LeakyReLU(batchNorm(scope.At("bn2"), x, phase), leakySlope), rate)
+	x = dropout(scope, blocks.LeakyReLU(discriminatorNorm(scope.At("bn2"), x, phase), leakySlope), rate)
 	return blocks.Dense(scope.At("out"), Reshape(x, -1, 7*7*128), 1)
 }

@@ -98,6 +98,18 @@ func mlpDiscriminator(scope *model.Scope, images *Node, phase Phase) *Node {
 // ParamDropoutD is the store parameter that holds Config.DropoutD.
 const ParamDropoutD = "ganbook_dropout_d"
 
+// ParamNormD is the store parameter that holds Config.NormD.
+const ParamNormD = "ganbook_norm_d"
+
+// discriminatorNorm is a DCGAN discriminator's normalisation: batch norm
+// unless the store's ParamNormD (Config.NormD) says none.
+func discriminatorNorm(scope *model.Scope, x *Node, phase Phase) *Node {
+	if model.GetParamOr(scope, ParamNormD, "") == NormNone {
+		return x
+	}
+	return batchNorm(scope, x, phase)
+}
+
 // dropout zeroes each value of x with probability rate and scales the rest by
 // 1/(1−rate) (inverted dropout, as PyTorch's nn.Dropout in training mode).
 // The mask comes from the store's random state, so checkpoints resume it.

@@ -139,6 +139,7 @@ func NewTrainer(backend compute.Backend, cfg Config, source BatchSource, totalSt
 	}
 	t.store.SetParam(model.ParamInitialSeed, cfg.Seed)
 	t.store.SetParam(ParamDropoutD, cfg.DropoutD)
+	t.store.SetParam(ParamNormD, cfg.NormD)
 	if err := t.store.SetRNGStateFromSeed(cfg.Seed); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -136,6 +137,52 @@ func TestStepsUpdateOnlyTheirOwnNetwork(t *testing.T) {
 			}
 			if n := countChanged(genAfterD, variableDigests(t, tr.Store(), GeneratorScope)); n == 0 {
 				t.Errorf("G step changed no generator variable")
+			}
+		})
+	}
+}
+
+// NormD "none" takes the batch norm out of both DCGAN discriminators (no
+// /disc/bn2 variables, and D's output changes), and leaves the generator as it
+// was: the same G variables, drawing the same images before training.
+func TestNormDNoneRemovesTheDiscriminatorsBatchNorm(t *testing.T) {
+	for _, arch := range []string{ModelDCGAN, ModelCDCGAN} {
+		t.Run(arch, func(t *testing.T) {
+			vars := map[string][]string{}
+			grids := map[string][]byte{}
+			for _, norm := range []string{"", NormBatch, NormNone} {
+				cfg := smallConfig()
+				cfg.Model, cfg.NormD = arch, norm
+				var src BatchSource = newSyntheticSource(64, cfg.Batch, 7)
+				if arch == ModelCDCGAN {
+					src = labeledSource{newSyntheticSource(64, cfg.Batch, 7)}
+				}
+				tr, err := NewTrainer(testBackend(t), cfg, src, cfg.Steps, Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				grid, err := tr.SampleGrid()
+				if err != nil {
+					t.Fatal(err)
+				}
+				grids[norm] = grid
+				if _, err := tr.TrainStep(); err != nil {
+					t.Fatal(err)
+				}
+				for v := range tr.Store().IterVariables() {
+					if strings.HasPrefix(v.Path(), DiscriminatorScope+"/bn2/") {
+						vars[norm] = append(vars[norm], v.Path())
+					}
+				}
+			}
+			if len(vars[""]) == 0 || !slices.Equal(vars[""], vars[NormBatch]) {
+				t.Errorf("default and batch: bn2 variables %v and %v, want the same, not none", vars[""], vars[NormBatch])
+			}
+			if len(vars[NormNone]) != 0 {
+				t.Errorf("norm_d none still has %v", vars[NormNone])
+			}
+			if !bytes.Equal(grids[""], grids[NormNone]) {
+				t.Error("norm_d changed the untrained generator's samples")
 			}
 		})
 	}

@@ -18,7 +18,7 @@ func configFlag(field string) string { return "--" + strings.ReplaceAll(field, "
 // JSON name of a gan.Config field as a whole word, the longest first.
 var configFieldWords = func() *regexp.Regexp {
 	var names []string
-	for name := range gan.DefaultConfig().Params() {
+	for _, name := range gan.ParamNames() {
 		names = append(names, regexp.QuoteMeta(name))
 	}
 	slices.SortFunc(names, func(a, b string) int { return len(b) - len(a) })

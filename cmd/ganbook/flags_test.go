@@ -31,6 +31,7 @@ func TestConfigErrorsInFlagTerms(t *testing.T) {
 		{"steps and epochs", func(c *gan.Config) { c.Steps, c.Epochs = 5, 1 }, []string{"invalid --steps: --steps and --epochs are both set (5 and 1)"}},
 		{"neither", func(c *gan.Config) { c.Steps, c.Epochs = 0, 0 }, []string{"one of --steps or --epochs must be positive"}},
 		{"two at once", func(c *gan.Config) { c.Batch, c.SampleGrid = 0, 40 }, []string{"invalid --batch: must be positive", "invalid --sample-grid: must be in 1..32"}},
+		{"norm_d", func(c *gan.Config) { c.NormD = gan.NormBatch }, []string{"invalid --norm-d: the mlp discriminator has no normalisation layer; give none"}},
 		{"a value that is a field name", func(c *gan.Config) { c.Model = "batch" }, []string{`invalid --model: "batch" is not one of`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -306,7 +306,7 @@ func validateTrials(spec sweepSpec) error {
 			return fmt.Errorf("trial %d [%s]: %w", t.Index, label, err)
 		}
 		fields := map[string]json.RawMessage{}
-		for name := range gan.DefaultConfig().Params() {
+		for _, name := range gan.ParamNames() {
 			f := cmd.Flags().Lookup(strings.ReplaceAll(name, "_", "-"))
 			if f == nil {
 				continue
