@@ -19,10 +19,10 @@ func GridPNG(pixels []float32, n, size int, low, high float64, scale int) ([]byt
 // by row, e.g. one latent interpolation per row.
 func RectGridPNG(pixels []float32, rows, cols, size int, low, high float64, scale int) ([]byte, error) {
 	if rows <= 0 || cols <= 0 || size <= 0 || scale <= 0 {
-		return nil, fmt.Errorf("GridPNG: rows, cols, size and scale must be positive (got %d, %d, %d, %d)", rows, cols, size, scale)
+		return nil, fmt.Errorf("grid PNG: rows, cols, size and scale must be positive (got %d, %d, %d, %d)", rows, cols, size, scale)
 	}
 	if len(pixels) < rows*cols*size*size {
-		return nil, fmt.Errorf("GridPNG: need %d pixels for a %dx%d grid of %dx%d images, got %d",
+		return nil, fmt.Errorf("grid PNG: need %d pixels for a %dx%d grid of %dx%d images, got %d",
 			rows*cols*size*size, rows, cols, size, size, len(pixels))
 	}
 	const border = 2
