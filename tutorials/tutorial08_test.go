@@ -3,6 +3,7 @@ package tutorials
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/ganbook/ganbook/gan"
@@ -68,6 +69,57 @@ func TestTutorial08NumbersAndRecords(t *testing.T) {
 					series.name, metric, g.mean, g.half, p.mean, p.half, !apart, overlap)
 			}
 		}
+	}
+	dcgan := gan.DCGANConfig()
+	numbers["dcganBatch"] = func() float64 { return float64(dcgan.Batch) }
+	numbers["dcganSteps"] = func() float64 { return float64(dcgan.Steps) }
+	numbers["dcganLRD"] = func() float64 { return dcgan.LRD }
+	numbers["dcganDropout"] = func() float64 { return dcgan.DropoutD }
+	if dcgan.NormD != gan.NormNone {
+		t.Errorf("the tutorial says the DCGAN's recipe has no batch norm in D; DCGANConfig().NormD = %q", dcgan.NormD)
+	}
+	// The recipe's five seeds (measured/dcgan-default/seed<N>.txt, `ganbook eval` at the last
+	// step): the FID's mean and 95 % interval, every seed at 10 of 10, and the interval above
+	// the MLP default's FID (measured/default-run.txt at its last step).
+	last := fmt.Sprintf("step %d:", dcgan.Steps)
+	var fids []float64
+	for seed := 1; seed <= 5; seed++ {
+		path := filepath.Join("measured", "dcgan-default", fmt.Sprintf("seed%d.txt", seed))
+		fid, err := recordedValue(path, last, "FID")
+		if err != nil {
+			t.Fatal(err)
+		}
+		coverage, err := recordedValue(path, last, "coverage")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if coverage != 10 {
+			t.Errorf("%s: %g of 10 digits covered; the tutorial says every seed covers all ten", path, coverage)
+		}
+		fids = append(fids, fid)
+	}
+	fidMean, fidHalf := tInterval95(t, fids)
+	numbers["dcganDefault_fid_mean"] = func() float64 { return fidMean }
+	numbers["dcganDefault_fid_hw"] = func() float64 { return fidHalf }
+	numbers["dcganDefault_fid_min"] = func() float64 { return slices.Min(fids) }
+	numbers["dcganDefault_fid_max"] = func() float64 { return slices.Max(fids) }
+	mlpFID, err := recordedValue(filepath.Join("measured", "default-run.txt"), fmt.Sprintf("step %d:", cfg.Steps), "FID")
+	if err != nil {
+		t.Fatal(err)
+	}
+	numbers["mlpDefault_fid"] = func() float64 { return mlpFID }
+	// The recipe's run time: its steps at the slower of the two idle 1,000-step timings.
+	var slowest float64
+	for _, round := range []string{"round 1 after:", "round 2 after:"} {
+		wall, err := recordedValue(filepath.Join("measured", "dcgan-default", "speed.txt"), round, "wall")
+		if err != nil {
+			t.Fatal(err)
+		}
+		slowest = max(slowest, wall)
+	}
+	numbers["dcganMinutes"] = func() float64 { return float64(dcgan.Steps) / 1000 * slowest / 60 }
+	if fidMean-fidHalf <= mlpFID {
+		t.Errorf("the DCGAN recipe's FID %.3f ± %.3f reaches down to the MLP default's %.2f; the tutorial says it lies above", fidMean, fidHalf, mlpFID)
 	}
 	checkTutorial(t, tutorial{file: "08-quality-vs-pytorch.md", numbers: numbers})
 }

@@ -28,27 +28,37 @@ func applyModelDefaults(fl *pflag.FlagSet, cfg *gan.Config) {
 }
 
 // describeModelDefaults rewrites the help's default of every config flag
-// whose default differs between models, e.g. "(default 128 for mlp, 64 for dcgan)".
+// whose default differs between models, e.g. "(default 128 for mlp, 32 for
+// dcgan)". A setting a model leaves unset (absent from its Params) is named
+// only for the models that set it.
 func describeModelDefaults(fl *pflag.FlagSet) {
 	perModel := make([]map[string]any, len(defaultModels))
+	names := map[string]bool{}
 	for i, m := range defaultModels {
 		perModel[i] = gan.DefaultConfigFor(m).Params()
+		for name := range perModel[i] {
+			names[name] = true
+		}
 	}
-	for name := range perModel[0] {
+	for name := range names {
 		flag := fl.Lookup(strings.TrimPrefix(configFlag(name), "--"))
 		if flag == nil || name == "model" {
 			continue
 		}
+		first, firstSet := perModel[0][name]
 		differ := false
 		for _, p := range perModel[1:] {
-			differ = differ || p[name] != perModel[0][name]
+			v, set := p[name]
+			differ = differ || set != firstSet || v != first
 		}
 		if !differ {
 			continue
 		}
-		parts := make([]string, len(defaultModels))
+		var parts []string
 		for i, m := range defaultModels {
-			parts[i] = fmt.Sprintf("%v for %s", perModel[i][name], m)
+			if v, set := perModel[i][name]; set {
+				parts = append(parts, fmt.Sprintf("%v for %s", v, m))
+			}
 		}
 		flag.DefValue = strings.Join(parts, ", ")
 	}

@@ -19,14 +19,19 @@ func TestModelPicksItsDefaults(t *testing.T) {
 	}{
 		{"no flags: the MLP's recipe", nil, gan.DefaultConfig},
 		{"--model dcgan: the DCGAN's recipe", []string{"--model", "dcgan"}, gan.DCGANConfig},
-		{"--model dcgan with a batch given", []string{"--model", "dcgan", "--batch", "32"}, func() gan.Config {
+		{"--model dcgan with a step count given", []string{"--model", "dcgan", "--steps", "500"}, func() gan.Config {
 			c := gan.DCGANConfig()
-			c.Batch = 32
+			c.Steps = 500
 			return c
 		}},
-		{"--model dcgan given the MLP's own dropout", []string{"--model", "dcgan", "--dropout-d", "0.3"}, func() gan.Config {
+		{"--model dcgan given the MLP's own batch", []string{"--model", "dcgan", "--batch", "128"}, func() gan.Config {
 			c := gan.DCGANConfig()
-			c.DropoutD = 0.3
+			c.Batch = 128
+			return c
+		}},
+		{"--model dcgan given the MLP's own (unset) D normalisation", []string{"--model", "dcgan", "--norm-d", ""}, func() gan.Config {
+			c := gan.DCGANConfig()
+			c.NormD = ""
 			return c
 		}},
 		{"--model cmlp: the MLP's recipe", []string{"--model", "cmlp"}, func() gan.Config {
@@ -49,15 +54,22 @@ func TestModelPicksItsDefaults(t *testing.T) {
 }
 
 // The DCGAN's recipe differs from the MLP's, and the help shows both defaults
-// of each setting that differs (and only one where they agree).
+// of each setting that differs (and only one where they agree); a setting the
+// MLP leaves unset is named for the DCGAN alone.
 func TestTrainHelpShowsEachModelsDefaults(t *testing.T) {
 	mlp, dcgan := gan.DefaultConfig(), gan.DCGANConfig()
-	if mlp.DropoutD == dcgan.DropoutD || dcgan.Model != gan.ModelDCGAN {
-		t.Fatalf("the DCGAN's recipe %+v has the MLP's dropout", dcgan)
+	if mlp.Batch == dcgan.Batch || mlp.Steps == dcgan.Steps || mlp.LRD == dcgan.LRD || dcgan.Model != gan.ModelDCGAN {
+		t.Fatalf("the DCGAN's recipe %+v shares the MLP's batch, steps or lr_d", dcgan)
+	}
+	if mlp.NormD != "" || dcgan.NormD == "" {
+		t.Fatalf("want the MLP's norm_d unset and the DCGAN's set; got %q and %q", mlp.NormD, dcgan.NormD)
 	}
 	usage := newTrainCommand().Flags().FlagUsages()
 	for _, want := range []string{
-		fmt.Sprintf("(default %g for mlp, %g for dcgan)", mlp.DropoutD, dcgan.DropoutD),
+		fmt.Sprintf("(default %d for mlp, %d for dcgan)", mlp.Batch, dcgan.Batch),
+		fmt.Sprintf("(default %d for mlp, %d for dcgan)", mlp.Steps, dcgan.Steps),
+		fmt.Sprintf("(default %g for mlp, %g for dcgan)", mlp.LRD, dcgan.LRD),
+		fmt.Sprintf("(default \"%s for dcgan\")", dcgan.NormD), // pflag quotes a string flag's default
 	} {
 		if !strings.Contains(usage, want) {
 			t.Errorf("train --help lacks %q:\n%s", want, usage)
@@ -67,9 +79,12 @@ func TestTrainHelpShowsEachModelsDefaults(t *testing.T) {
 
 // A setting both models share keeps the single default in the help.
 func TestTrainHelpShowsSharedDefaultsOnce(t *testing.T) {
+	mlp, dcgan := gan.DefaultConfig(), gan.DCGANConfig()
+	if mlp.LRG != dcgan.LRG {
+		t.Fatalf("the models' lr_g differ (%g, %g): pick a shared setting", mlp.LRG, dcgan.LRG)
+	}
 	usage := newTrainCommand().Flags().FlagUsages()
-	want := fmt.Sprintf("(default %d)", gan.DefaultConfig().Batch)
-	if gan.DCGANConfig().Batch == gan.DefaultConfig().Batch && !strings.Contains(usage, want) {
+	if want := fmt.Sprintf("(default %g)", mlp.LRG); !strings.Contains(usage, want) {
 		t.Errorf("train --help lacks %q:\n%s", want, usage)
 	}
 }

@@ -48,11 +48,10 @@ func ConditionalMNIST(backend compute.Backend) (*gan.Generator, error) {
 //go:embed dcgan-mnist.f16
 var dcganMNIST []byte
 
-// DCGANMNIST is the DCGAN (gan.ModelDCGAN) of tutorial 08's search that drew
-// every digit: batch 32, lr_d 1e-4, dropout 0.3 in D, seed 1, 9,000 steps.
-// Its record is tutorials/measured/dcgan-search/b32-lrd1e4-drop3-9000.txt
-// (MNIST-FID 10.15, 10 of 10 classes); it is not the default recipe, which
-// does not draw every digit.
+// DCGANMNIST is the DCGAN (gan.ModelDCGAN) trained with its default recipe
+// (gan.DCGANConfig) and seed 1: `ganbook train --model dcgan`. Its record is
+// tutorials/measured/dcgan-default/seed1.txt, ending with `ganbook eval` of
+// this step (10 of 10 classes).
 func DCGANMNIST(backend compute.Backend) (*gan.Generator, error) {
 	return Decode(backend, dcganMNIST)
 }
@@ -65,9 +64,10 @@ var dcganMNISTProgress []byte
 const DCGANMNISTProgressCells = 4
 
 // DCGANMNISTProgress is the training of [DCGANMNIST] as an animated GIF: its
-// sample grid every 500 steps from 500 to 9,000, each frame the top-left
-// DCGANMNISTProgressCells × DCGANMNISTProgressCells images of the grid, drawn
-// as [gan.GridPNG] draws them (pixels doubled, 2-pixel borders).
+// sample grid every SampleEvery steps up to the generator's step, each frame
+// the top-left DCGANMNISTProgressCells × DCGANMNISTProgressCells images of
+// the grid, drawn as [gan.GridPNG] draws them (pixels doubled, 2-pixel
+// borders).
 func DCGANMNISTProgress() []byte { return slices.Clone(dcganMNISTProgress) }
 
 // Encode writes g's generator variables in float16, with its configuration

@@ -242,14 +242,18 @@ func TestExportProgress(t *testing.T) {
 // coverage and class histogram follow.
 var qualityLine = regexp.MustCompile(`^step (\d+): FID ([0-9.]+)\s+coverage (\d+)/10`)
 
+// dcganRecord is the record of the run the committed DCGAN comes from: the
+// DCGAN default recipe's seed 1, ending with `ganbook eval` at its last step.
+var dcganRecord = filepath.Join("..", "..", "tutorials", "measured", "dcgan-default", "seed1.txt")
+
 // The committed DCGAN reproduces its record's last quality report
-// (tutorials/measured/dcgan-search/b32-lrd1e4-drop3-9000.txt): drawn from the
-// same 10,000 latent vectors as `ganbook eval`, the FID is within 0.25 of the
-// recorded one (float16 weights move it a little), every digit has at least
-// 5 % of the samples, and each class's share is within half a point of the
-// record's.
+// (dcganRecord): drawn from the same 10,000 latent vectors as `ganbook eval`,
+// the FID is within 0.25 of the recorded one (float16 weights move it a
+// little), every digit has at least 5 % of the samples, and each class's
+// share is within half a point of the record's. It is the default recipe,
+// with the record's seed, at its last step.
 func TestDCGANMNISTMatchesItsRecord(t *testing.T) {
-	record, err := os.ReadFile(filepath.Join("..", "..", "tutorials", "measured", "dcgan-search", "b32-lrd1e4-drop3-9000.txt"))
+	record, err := os.ReadFile(dcganRecord)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,16 +274,18 @@ func TestDCGANMNISTMatchesItsRecord(t *testing.T) {
 			shares = append(shares, v/100)
 		}
 	}
-	if step != 9000 || len(shares) != gan.NumClasses {
-		t.Fatalf("the record's last report: step %d with %d class shares, want step 9000 with 10", step, len(shares))
+	recipe := gan.DCGANConfig()
+	if step != recipe.Steps || len(shares) != gan.NumClasses {
+		t.Fatalf("the record's last report: step %d with %d class shares, want step %d with 10", step, len(shares), recipe.Steps)
 	}
 	backend := testBackend(t)
 	g, err := DCGANMNIST(backend)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g.Step() != step || g.Config().Model != gan.ModelDCGAN {
-		t.Fatalf("committed generator: model %s at step %d, want dcgan at %d", g.Config().Model, g.Step(), step)
+	recipe.Seed = 1
+	if g.Step() != step || g.Config() != recipe {
+		t.Fatalf("committed generator: %+v at step %d, want the DCGAN's default recipe %+v at %d", g.Config(), g.Step(), recipe, step)
 	}
 	ex, err := quality.LoadExtractor(backend, gan.DatasetMNIST)
 	if err != nil {
@@ -311,21 +317,22 @@ func TestDCGANMNISTMatchesItsRecord(t *testing.T) {
 // classShare matches one class's share in a record's class histogram.
 var classShare = regexp.MustCompile(`\d:([0-9.]+)%`)
 
-// The progress animation is the committed generator's own run: 18 frames
-// (steps 500 to 9,000), and the last is what the committed generator draws
-// from the run's sample-grid latents, up to the float16 rounding of its
-// weights.
+// The progress animation is the committed generator's own run: one frame
+// per sample grid (every SampleEvery steps up to the generator's step), and
+// the last is what the committed generator draws from the run's sample-grid
+// latents, up to the float16 rounding of its weights.
 func TestDCGANMNISTProgressIsItsRun(t *testing.T) {
 	anim, err := gif.DecodeAll(bytes.NewReader(DCGANMNISTProgress()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(anim.Image) != 18 {
-		t.Fatalf("%d frames, want 18 (steps 500, 1000, …, 9000)", len(anim.Image))
-	}
 	g, err := DCGANMNIST(testBackend(t))
 	if err != nil {
 		t.Fatal(err)
+	}
+	every := g.Config().SampleEvery
+	if want := g.Step() / every; len(anim.Image) != want {
+		t.Fatalf("%d frames, want %d (steps %d, %d, …, %d)", len(anim.Image), want, every, 2*every, g.Step())
 	}
 	const grid, k = 8, DCGANMNISTProgressCells
 	cfg := g.Config()
