@@ -170,6 +170,63 @@ func TestFastSigmoidMatchesGoMLX(t *testing.T) {
 	}
 }
 
+// The Add and Mul installed by NewBackend give GoMLX's bits, and run for
+// same-shape and scalar operands; broadcasting stays with GoMLX.
+func TestFastAddMulMatchGoMLX(t *testing.T) {
+	fast := newGoBackend(t)
+	setter, patched := fast.(addMulKernelSetter)
+	if !patched {
+		t.Fatal("the go backend has no SetAddMulFloat32: " + unpatched)
+	}
+	var calls atomic.Int64
+	setter.SetAddMulFloat32(func(a, b, out []float32) { calls.Add(1); vecmath.Add(a, b, out) },
+		func(a, b, out []float32) { calls.Add(1); vecmath.Mul(a, b, out) })
+	stock, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	x := make([]float32, 6*37)
+	y := make([]float32, 6*37)
+	for i := range x {
+		x[i], y[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64()*1e3)
+	}
+	for _, tc := range []struct {
+		name      string
+		f         func(a, b *graph.Node) *graph.Node
+		yDims     []int
+		wantCalls bool
+	}{
+		{"add", graph.Add, []int{6, 37}, true},
+		{"mul", graph.Mul, []int{6, 37}, true},
+		{"mul by a scalar", func(a, b *graph.Node) *graph.Node {
+			return graph.Mul(a, graph.Reshape(graph.SliceAxis(graph.Reshape(b, 6*37), 0, graph.AxisElem(3))))
+		}, []int{6, 37}, true},
+		{"add a scalar on the left", func(a, b *graph.Node) *graph.Node {
+			return graph.Add(graph.Reshape(graph.SliceAxis(graph.Reshape(b, 6*37), 0, graph.AxisElem(5))), a)
+		}, []int{6, 37}, true},
+		{"mul broadcasting a row", func(a, b *graph.Node) *graph.Node { return graph.Mul(a, graph.SliceAxis(b, 0, graph.AxisRange(0, 1))) }, []int{6, 37}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			calls.Store(0)
+			run := func(b compute.Backend) []float32 {
+				v := graph.MustExecOnce(b, tc.f, tensors.FromFlatDataAndDimensions(slices.Clone(x), 6, 37),
+					tensors.FromFlatDataAndDimensions(slices.Clone(y), tc.yDims...)).Value()
+				return flat32(v)
+			}
+			got, want := run(fast), run(stock)
+			if took := calls.Load() > 0; took != tc.wantCalls {
+				t.Errorf("installed kernels called: %v, want %v", took, tc.wantCalls)
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("value %d: %v, GoMLX %v", i, got[i], want[i])
+				}
+			}
+		})
+	}
+}
+
 func TestBackendDescriptionNamesTheKernels(t *testing.T) {
 	desc := BackendDescription(newGoBackend(t))
 	for _, want := range []struct {

@@ -160,7 +160,12 @@ func (x *matrices) multiply(rows, cols span, buf *packBuffers) {
 		} else if w := (cols.hi - cols.lo) % tileCols; w != 0 {
 			x.packB(buf.b[(panels-1)*tileCols*kc:], span{cols.hi - w, cols.hi}, p0, kc)
 		}
-		if lastRows != 0 {
+		// The last, partial block of rows is read in place when the 8 rows
+		// from its start lie in a's memory (the next matrix of a batch, or
+		// spare capacity): the rows past the matrix only reach tile rows
+		// that are dropped. Otherwise it is packed, zero-padded.
+		edgeInPlace := (rows.hi-lastRows+tileRows)*x.k <= cap(x.a)
+		if lastRows != 0 && !edgeInPlace {
 			buf.a = grow(buf.a, tileRows*kc)
 			x.packA(buf.a, span{rows.hi - lastRows, rows.hi}, p0, kc)
 		}
@@ -183,7 +188,11 @@ func (x *matrices) multiply(rows, cols span, buf *packBuffers) {
 					// An edge tile: compute it whole into buf.tile, keep what is inside c.
 					pa, aRow, aStep := &x.a[i*x.k+p0], x.k, 1
 					if h < tileRows {
-						pa, aRow, aStep = &buf.a[0], 1, tileRows
+						if edgeInPlace {
+							pa = &x.a[:cap(x.a)][i*x.k+p0]
+						} else {
+							pa, aRow, aStep = &buf.a[0], 1, tileRows
+						}
 					}
 					microKernel(kc, pa, aRow, aStep, pb, ldb, &buf.tile[0], tileCols, false)
 					for r := range h {
@@ -245,17 +254,16 @@ func (x *matrices) packB(dst []float32, cols span, p0, kc int) {
 	}
 }
 
+// zeroPanel stands in for a missing row of a panel (read only).
+var zeroPanel [panelDepth]float32
+
 // interleave8 sets dst[p*stride+i] = src[i][p] for i < 8, p < kc, and 0
 // where src[i] is nil: eight contiguous reads turned into one contiguous
 // write per step.
 func interleave8(dst []float32, stride int, src *[8][]float32, kc int) {
-	var zeros []float32
 	for i := range src {
 		if src[i] == nil {
-			if zeros == nil {
-				zeros = make([]float32, kc)
-			}
-			src[i] = zeros
+			src[i] = zeroPanel[:kc]
 		}
 	}
 	s0, s1, s2, s3 := src[0][:kc], src[1][:kc], src[2][:kc], src[3][:kc]

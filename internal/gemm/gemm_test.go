@@ -163,3 +163,52 @@ func testInterleave8(t *testing.T) {
 		}
 	}
 }
+
+// A matrix whose last rows do not fill a tile has them read in place along
+// with the rows after it (the next matrix of the batch, or the slice's spare
+// capacity); those rows must not reach c. Here they are NaN: every value of c
+// must still be the triple loop's.
+func TestMatMulEdgeRowsIgnoreWhatFollows(t *testing.T) {
+	kernels(t, testMatMulEdgeRowsIgnoreWhatFollows)
+}
+
+func testMatMulEdgeRowsIgnoreWhatFollows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	nan := float32(math.NaN())
+	for _, sh := range []struct{ batch, m, n, k int }{{1, 7, 32, 14}, {1, 13, 70, 300}, {3, 5, 64, 28}, {2, 1, 40, 9}} {
+		for _, bT := range []bool{false, true} {
+			// a's backing array: the batch, then 8 rows of NaN as spare capacity.
+			mem := randomSlice(rng, sh.batch*sh.m*sh.k+8*sh.k)
+			for i := sh.batch * sh.m * sh.k; i < len(mem); i++ {
+				mem[i] = nan
+			}
+			a := mem[:sh.batch*sh.m*sh.k]
+			b := randomSlice(rng, sh.batch*sh.k*sh.n)
+			want := reference(bT, a, b, sh.batch, sh.m, sh.n, sh.k)
+			// The batch with each matrix's successor NaN: compute matrix s alone,
+			// on a batch where matrix s+1 (if any) is all NaN.
+			for s := range sh.batch {
+				one := make([]float32, 2*sh.m*sh.k+8*sh.k)
+				copy(one, a[s*sh.m*sh.k:(s+1)*sh.m*sh.k])
+				for i := sh.m * sh.k; i < len(one); i++ {
+					one[i] = nan
+				}
+				c := make([]float32, sh.m*sh.n)
+				MatMul(bT, one[:sh.m*sh.k], b[s*sh.k*sh.n:(s+1)*sh.k*sh.n], 1, sh.m, sh.n, sh.k, c, 2)
+				for i, v := range c {
+					w := want[s*sh.m*sh.n+i]
+					if !(math.Abs(float64(v)-w) <= 1e-4*(1+math.Abs(w))) {
+						t.Fatalf("%+v T=%v matrix %d alone: c[%d] = %v, want %v", sh, bT, s, i, v, w)
+					}
+				}
+			}
+			c := make([]float32, sh.batch*sh.m*sh.n)
+			MatMul(bT, a, b, sh.batch, sh.m, sh.n, sh.k, c, 2)
+			for i, v := range c {
+				if !(math.Abs(float64(v)-want[i]) <= 1e-4*(1+math.Abs(want[i]))) {
+					t.Fatalf("%+v T=%v: c[%d] = %v, want %v", sh, bT, i, v, want[i])
+				}
+			}
+		}
+	}
+}

@@ -134,6 +134,21 @@ type Backend struct {
 	// LogisticFloat32, when set, computes every float32 Logistic (ganbook
 	// patch, see SetLogisticFloat32).
 	LogisticFloat32 func(input, output []float32)
+
+	// AddFloat32 and MulFloat32, when set, compute float32 Add and Mul whose
+	// operands have the same shape or whose rhs is a single value (ganbook
+	// patch, see SetAddMulFloat32).
+	AddFloat32, MulFloat32 func(lhs, rhs, output []float32)
+}
+
+// SetAddMulFloat32 installs the functions that compute float32 Add and Mul
+// instead of the built-in loops when no broadcasting is needed (ganbook
+// patch): add(lhs, rhs, output) sets output[i] = lhs[i] + rhs[i], or
+// lhs[i] + rhs[0] when len(rhs) == 1, and mul likewise with ·; output has
+// lhs's length and may be lhs or rhs. Both must round exactly as float32
+// arithmetic does. Set them before any computation runs; nil removes one.
+func (b *Backend) SetAddMulFloat32(add, mul func(lhs, rhs, output []float32)) {
+	b.AddFloat32, b.MulFloat32 = add, mul
 }
 
 // SetLogisticFloat32 installs the function that computes Logistic (the

@@ -74,6 +74,10 @@ func execAdd(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobacke
 		execAddNumericGeneric(lhs.Flat.([]int64), rhs.Flat.([]int64), output.Flat.([]int64), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
 
 	case dtypes.Float32:
+		if kernel := backend.AddFloat32; kernel != nil && (len(rhs.Flat.([]float32)) == 1 || lhs.RawShape.Equal(rhs.RawShape)) { // ganbook patch
+			kernel(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32))
+			break
+		}
 		execAddNumericGeneric(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
 
 	case dtypes.Float64:
@@ -213,6 +217,10 @@ func execMul(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobacke
 		execMulNumericGeneric(lhs.Flat.([]int64), rhs.Flat.([]int64), output.Flat.([]int64), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
 
 	case dtypes.Float32:
+		if kernel := backend.MulFloat32; kernel != nil && (len(rhs.Flat.([]float32)) == 1 || lhs.RawShape.Equal(rhs.RawShape)) { // ganbook patch
+			kernel(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32))
+			break
+		}
 		execMulNumericGeneric(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
 
 	case dtypes.Float64:

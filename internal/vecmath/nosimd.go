@@ -5,3 +5,7 @@ package vecmath
 func hasSIMD() bool { return false }
 
 func sigmoidSIMD(in, out []float32) int { return 0 }
+
+func addSIMD(a, b, out []float32) int { return 0 }
+
+func mulSIMD(a, b, out []float32) int { return 0 }
