@@ -109,3 +109,62 @@ func TestDCGANDefaultRecipeStartsAsRecorded(t *testing.T) {
 		t.Errorf("step %d: D, G, D(x), D(G(z)) = %s; the record says %s", step, got, want)
 	}
 }
+
+// classAccuracyRe matches a row of `ganbook eval-classes`: class, the share
+// of its samples the classifier labels as that class, its FID.
+var classAccuracyRe = regexp.MustCompile(`^\s*(\d)\s+([0-9.]+)%\s+[0-9.]+`)
+
+// finalClassAccuracies returns the per-class accuracies of the last
+// `ganbook eval-classes` table in text, by class.
+func finalClassAccuracies(t *testing.T, text string) map[int]float64 {
+	t.Helper()
+	i := strings.LastIndex(text, "per-class samples")
+	if i < 0 {
+		t.Fatal("no per-class table in the record")
+	}
+	acc := map[int]float64{}
+	for _, line := range strings.Split(text[i:], "\n") {
+		if m := classAccuracyRe.FindStringSubmatch(line); m != nil {
+			var class int
+			var share float64
+			fmt.Sscan(m[1], &class)
+			fmt.Sscan(m[2], &share)
+			acc[class] = share
+		}
+	}
+	return acc
+}
+
+// `--model cdcgan` takes the DCGAN's recipe, and the record of that recipe's
+// cdcgan (tutorials/measured/dcgan-default/cdcgan-seed1.txt) draws every
+// digit as asked in at least 95 % of its samples at the last step.
+func TestCDCGANDefaultRecipeRecord(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "tutorials", "measured", "dcgan-default", "cdcgan-seed1.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	record := string(data)
+	cmd, f := newTrainCommandFlags()
+	if err := cmd.Flags().Parse(recordedTrainArgs(t, record)); err != nil {
+		t.Fatal(err)
+	}
+	applyModelDefaults(cmd.Flags(), &f.cfg)
+	want := gan.DCGANConfig()
+	want.Model, want.Seed = gan.ModelCDCGAN, 1
+	want.CheckpointEvery = f.cfg.CheckpointEvery // when checkpoints are written does not change training
+	if f.cfg != want {
+		t.Errorf("the record trained\n %+v\nthe cdcgan's defaults (seed 1) are\n %+v", f.cfg, want)
+	}
+	acc := finalClassAccuracies(t, record)
+	if len(acc) != 10 {
+		t.Fatalf("the last per-class table has %d classes, want 10", len(acc))
+	}
+	for class, share := range acc {
+		if share < 95 {
+			t.Errorf("class %d: %.2f %% of its samples drawn as asked, want ≥ 95 %%", class, share)
+		}
+	}
+	if !strings.Contains(record[strings.LastIndex(record, "$ ganbook eval-classes"):], fmt.Sprintf("--step %d", want.Steps)) {
+		t.Errorf("the record's last per-class table is not of step %d", want.Steps)
+	}
+}

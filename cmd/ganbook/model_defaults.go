@@ -10,8 +10,12 @@ import (
 	"github.com/ganbook/ganbook/gan"
 )
 
-// defaultModels are the models whose own defaults the train flags' help lists.
-var defaultModels = []string{gan.ModelMLP, gan.ModelDCGAN}
+// defaultModels are the models whose own defaults the train flags' help
+// lists, each named with the class-conditional model that shares its recipe.
+var defaultModels = []struct{ model, label string }{
+	{gan.ModelMLP, "mlp and cmlp"},
+	{gan.ModelDCGAN, "dcgan and cdcgan"},
+}
 
 // applyModelDefaults gives every config setting whose flag was not set on the
 // command line the default of the chosen --model (gan.DefaultConfigFor):
@@ -28,14 +32,14 @@ func applyModelDefaults(fl *pflag.FlagSet, cfg *gan.Config) {
 }
 
 // describeModelDefaults rewrites the help's default of every config flag
-// whose default differs between models, e.g. "(default 128 for mlp, 32 for
-// dcgan)". A setting a model leaves unset (absent from its Params) is named
+// whose default differs between models, e.g. "(default 128 for mlp and cmlp,
+// 32 for dcgan and cdcgan)". A setting a model leaves unset (absent from its Params) is named
 // only for the models that set it.
 func describeModelDefaults(fl *pflag.FlagSet) {
 	perModel := make([]map[string]any, len(defaultModels))
 	names := map[string]bool{}
 	for i, m := range defaultModels {
-		perModel[i] = gan.DefaultConfigFor(m).Params()
+		perModel[i] = gan.DefaultConfigFor(m.model).Params()
 		for name := range perModel[i] {
 			names[name] = true
 		}
@@ -57,7 +61,7 @@ func describeModelDefaults(fl *pflag.FlagSet) {
 		var parts []string
 		for i, m := range defaultModels {
 			if v, set := perModel[i][name]; set {
-				parts = append(parts, fmt.Sprintf("%v for %s", v, m))
+				parts = append(parts, fmt.Sprintf("%v for %s", v, m.label))
 			}
 		}
 		flag.DefValue = strings.Join(parts, ", ")

@@ -39,6 +39,11 @@ func TestModelPicksItsDefaults(t *testing.T) {
 			c.Model = gan.ModelCMLP
 			return c
 		}},
+		{"--model cdcgan: the DCGAN's recipe", []string{"--model", "cdcgan"}, func() gan.Config {
+			c := gan.DCGANConfig()
+			c.Model = gan.ModelCDCGAN
+			return c
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cmd, f := newTrainCommandFlags()
@@ -66,10 +71,10 @@ func TestTrainHelpShowsEachModelsDefaults(t *testing.T) {
 	}
 	usage := newTrainCommand().Flags().FlagUsages()
 	for _, want := range []string{
-		fmt.Sprintf("(default %d for mlp, %d for dcgan)", mlp.Batch, dcgan.Batch),
-		fmt.Sprintf("(default %d for mlp, %d for dcgan)", mlp.Steps, dcgan.Steps),
-		fmt.Sprintf("(default %g for mlp, %g for dcgan)", mlp.LRD, dcgan.LRD),
-		fmt.Sprintf("(default \"%s for dcgan\")", dcgan.NormD), // pflag quotes a string flag's default
+		fmt.Sprintf("(default %d for mlp and cmlp, %d for dcgan and cdcgan)", mlp.Batch, dcgan.Batch),
+		fmt.Sprintf("(default %d for mlp and cmlp, %d for dcgan and cdcgan)", mlp.Steps, dcgan.Steps),
+		fmt.Sprintf("(default %g for mlp and cmlp, %g for dcgan and cdcgan)", mlp.LRD, dcgan.LRD),
+		fmt.Sprintf("(default \"%s for dcgan and cdcgan\")", dcgan.NormD), // pflag quotes a string flag's default
 	} {
 		if !strings.Contains(usage, want) {
 			t.Errorf("train --help lacks %q:\n%s", want, usage)

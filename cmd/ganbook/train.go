@@ -76,7 +76,7 @@ OUT/samples every --sample-every steps, checkpoints to OUT/checkpoints every
 	}
 	fl := cmd.Flags()
 	c := &f.cfg
-	fl.StringVar(&c.Model, "model", c.Model, "architecture: mlp or dcgan (each has its own defaults below), or conditional cmlp, cdcgan")
+	fl.StringVar(&c.Model, "model", c.Model, "architecture: mlp or dcgan, or their class-conditional cmlp and cdcgan (each pair has its own defaults below)")
 	fl.StringVar(&c.Dataset, "dataset", c.Dataset, "training data: mnist or fashion")
 	fl.StringVar(&c.Loss, "loss", c.Loss, "loss: nonsaturating, minimax or hinge")
 	fl.IntVar(&c.Steps, "steps", c.Steps, "D+G iterations to train (or give --epochs)")
