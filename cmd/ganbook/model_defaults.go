@@ -33,8 +33,8 @@ func applyModelDefaults(fl *pflag.FlagSet, cfg *gan.Config) {
 
 // describeModelDefaults rewrites the help's default of every config flag
 // whose default differs between models, e.g. "(default 128 for mlp and cmlp,
-// 32 for dcgan and cdcgan)". A setting a model leaves unset (absent from its Params) is named
-// only for the models that set it.
+// 32 for dcgan and cdcgan)". A setting a model leaves unset (absent from its
+// Params) is named only for the models that set it.
 func describeModelDefaults(fl *pflag.FlagSet) {
 	perModel := make([]map[string]any, len(defaultModels))
 	names := map[string]bool{}
