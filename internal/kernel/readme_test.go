@@ -173,8 +173,10 @@ func TestReadmeJupyterLabSteps(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait(); logFile.Close() }()
+	// exited is closed once the steps end, so every waiter below sees it.
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); logFile.Close(); close(exited) }()
 	showLog := func() {
 		b, _ := os.ReadFile(logPath)
 		t.Logf("the steps' output (last 4000 bytes):\n%s", tail(string(b), 4000))
@@ -185,9 +187,9 @@ func TestReadmeJupyterLabSteps(t *testing.T) {
 	var port, token string
 	for port == "" {
 		select {
-		case err := <-exited:
+		case <-exited:
 			showLog()
-			t.Fatalf("the README's steps ended (%v) before JupyterLab served", err)
+			t.Fatalf("the README's steps ended (%v) before JupyterLab served", waitErr)
 		case <-time.After(500 * time.Millisecond):
 		}
 		if time.Since(start) > 10*time.Minute {
@@ -218,6 +220,28 @@ func TestReadmeJupyterLabSteps(t *testing.T) {
 			showLog()
 		}
 	})
+
+	// jupyter_server prints its address before its event loop binds the
+	// port, so a request right after the line can be refused: poll first.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		resp, err := http.Get(base + "/api/status?token=" + token)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("JupyterLab printed port %s but did not answer /api/status within a minute (last error: %v)", port, err)
+		}
+		select {
+		case <-exited:
+			t.Fatalf("the README's JupyterLab exited (%v) before answering", waitErr)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	t.Logf("JupyterLab answered after %.0f s", time.Since(start).Seconds())
 
 	resp, err := http.Get(base + "/api/kernelspecs?token=" + token)
 	if err != nil {
