@@ -55,6 +55,14 @@ func NewBackend(w io.Writer) (compute.Backend, error) {
 	return newBackendWithConfig(GoBackendConfig)
 }
 
+// NewGoBackend opens the pure-Go backend with ganbook's kernels whatever
+// $GOMLX_BACKEND says or which plugins are installed: for figures that were
+// computed on it and are re-derived bitwise (the tutorials' tests), which XLA's
+// different rounding would not reproduce.
+func NewGoBackend() (compute.Backend, error) {
+	return newBackendWithConfig(GoBackendConfig)
+}
+
 // newXLABackend opens XLA with the plugin part of an "xla:PLUGIN[,options]"
 // configuration: a plugin name ("cpu", "cuda"; empty: the preferred one found)
 // or a plugin file's absolute path. A plugin xlaplugin finds is vetted and
