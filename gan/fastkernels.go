@@ -16,7 +16,7 @@ import (
 // internal package, so there is no other way in; built against an unpatched
 // module, the backend simply lacks the methods and keeps its own kernels.
 type matMulKernelSetter interface {
-	SetMatMulFloat32(kernel func(rhsTransposed bool, lhs, rhs []float32, batchSize, lhsCrossSize, rhsCrossSize, contractingSize int, output []float32) bool)
+	SetMatMulFloat32(kernel func(lhsTransposed, rhsTransposed bool, lhs, rhs []float32, batchSize, lhsCrossSize, rhsCrossSize, contractingSize int, output []float32) bool)
 }
 
 type logisticKernelSetter interface {
@@ -58,15 +58,12 @@ func useFastKernels(b compute.Backend) {
 // BackendDescription adds for it.
 var installedKernels sync.Map
 
-// gemmMatMul is the matmul kernel useFastKernels installs. Products with fewer than 4
-// rows or 16 columns go back to GoMLX's kernels: internal/gemm computes whole
-// 8×32 tiles, so it would mostly multiply padding there (the layers' sums
-// over the batch are 1-row products, the discriminator's logit a 1-column
-// one). With 4 to 7 rows it still wins (the DCGAN's 7-row selections: about 2×).
-func gemmMatMul(rhsTransposed bool, lhs, rhs []float32, batchSize, lhsCrossSize, rhsCrossSize, contractingSize int, output []float32) bool {
-	if lhsCrossSize < 4 || rhsCrossSize < 16 {
+// gemmMatMul is the matmul kernel useFastKernels installs. Products thinner
+// than gemm.MinRows × gemm.MinCols go back to GoMLX's kernels.
+func gemmMatMul(lhsTransposed, rhsTransposed bool, lhs, rhs []float32, batchSize, lhsCrossSize, rhsCrossSize, contractingSize int, output []float32) bool {
+	if lhsCrossSize < gemm.MinRows || rhsCrossSize < gemm.MinCols {
 		return false
 	}
-	gemm.MatMul(rhsTransposed, lhs, rhs, batchSize, lhsCrossSize, rhsCrossSize, contractingSize, output, runtime.GOMAXPROCS(0))
+	gemm.MatMul(lhsTransposed, rhsTransposed, lhs, rhs, batchSize, lhsCrossSize, rhsCrossSize, contractingSize, output, runtime.GOMAXPROCS(0))
 	return true
 }

@@ -44,11 +44,14 @@ func TestFastMatMulMatchesGoMLXKernels(t *testing.T) {
 		t.Log("no AVX-512F: both backends use GoMLX's kernels")
 	}
 	// Count the products the installed kernel takes (the patch's dispatch).
-	var taken atomic.Int64 // the backend may run products concurrently
-	setter.SetMatMulFloat32(func(rhsTransposed bool, lhs, rhs []float32, batchSize, m, n, k int, out []float32) bool {
-		ok := gemm.Available && gemmMatMul(rhsTransposed, lhs, rhs, batchSize, m, n, k, out)
+	var taken, takenInPlace atomic.Int64 // the backend may run products concurrently
+	setter.SetMatMulFloat32(func(lhsTransposed, rhsTransposed bool, lhs, rhs []float32, batchSize, m, n, k int, out []float32) bool {
+		ok := gemm.Available && gemmMatMul(lhsTransposed, rhsTransposed, lhs, rhs, batchSize, m, n, k, out)
 		if ok {
 			taken.Add(1)
+			if lhsTransposed {
+				takenInPlace.Add(1)
+			}
 		}
 		return ok
 	})
@@ -65,6 +68,9 @@ func TestFastMatMulMatchesGoMLXKernels(t *testing.T) {
 		{"row-major", []int{128, 784}, []int{784, 512}, 1, 0, false, false},
 		{"rhs transposed", []int{128, 512}, []int{784, 512}, 1, 1, false, false},
 		{"lhs transposed (weight gradient)", []int{128, 784}, []int{128, 512}, 0, 0, false, false},
+		{"both transposed", []int{128, 784}, []int{512, 128}, 0, 1, false, false},
+		{"lhs transposed, batched", []int{4, 64, 49}, []int{4, 64, 40}, 1, 1, true, false},
+		{"lhs transposed, one column (handed back)", []int{128, 256}, []int{128, 1}, 0, 0, false, true},
 		{"edges", []int{13, 70}, []int{70, 45}, 1, 0, false, false},
 		{"fewer rows than a tile", []int{5, 70}, []int{70, 45}, 1, 0, false, false},
 		{"three rows (handed back)", []int{3, 128}, []int{128, 512}, 1, 0, false, true},
@@ -96,9 +102,15 @@ func TestFastMatMulMatchesGoMLXKernels(t *testing.T) {
 				return graph.DotGeneral(x, []int{c.lhsContract}, batchAxes, y, []int{c.rhsContr}, batchAxes)
 			}
 			taken.Store(0)
+			takenInPlace.Store(0)
 			got := graph.MustExecOnce(fast, product, a(), b()).Value()
 			if wantTaken := gemm.Available && !c.handedBack; (taken.Load() > 0) != wantTaken {
 				t.Errorf("internal/gemm took %d products, want it to take them: %v", taken.Load(), wantTaken)
+			}
+			// An lhs contracted along its first non-batch axis is read in place, not transposed first.
+			lhsTransposed := c.lhsContract == len(c.lhs)-2
+			if wantInPlace := gemm.Available && !c.handedBack && lhsTransposed; (takenInPlace.Load() > 0) != wantInPlace {
+				t.Errorf("internal/gemm read %d lhs operands transposed in place, want it to: %v", takenInPlace.Load(), wantInPlace)
 			}
 			want := graph.MustExecOnce(stock, product, a(), b()).Value()
 			gotFlat, wantFlat := flat32(got), flat32(want)

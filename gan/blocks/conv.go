@@ -41,9 +41,10 @@ import (
 // concatenated rows when the window has few channels, see joinKernelRows);
 // ConvTranspose2D, the adjoint, is the matmul(s) then col2im. Their backward passes
 // are written out (withCustomVJP): each one's input gradient is the other's
-// forward, and the kernel gradient is a matmul whose transposed operand is
-// the smaller one. The go backend's autodiff would instead transpose the
-// [B·ho·wo, k·k·C] patches, value by value.
+// forward, and the kernel gradient is a matmul contracting the rows of both
+// operands: ganbook's kernel reads them in place, and with GoMLX's own kernels
+// the smaller operand is transposed. The go backend's autodiff would instead
+// transpose the [B·ho·wo, k·k·C] patches, value by value.
 //
 // The finite-difference tests check every gradient (kernel sizes 3, 4, 5);
 // TestBackwardPassesUseFastOps checks that no slow op comes back.
@@ -345,15 +346,25 @@ func convolve2D(x, kernel, bias *graph.Node, s, p int) *graph.Node {
 			dx = col2imRows(splitColumns(dPatches, k), batch, g, nil)
 			dKernel = matMulTransposedLHS(patches[0], v2)
 		} else {
-			vT := transpose2D(v2) // [O, rows], shared by the k kernel rows
 			dPatches := make([]*graph.Node, k)
-			dKernelT := make([]*graph.Node, k) // [O, k·C] each
 			for ki := range k {
 				dPatches[ki] = matMulTransposedRHS(v2, kernelRow(kernel, ki))
-				dKernelT[ki] = matMul(vT, patches[ki])
 			}
 			dx = col2imRows(dPatches, batch, g, nil)
-			dKernel = transpose2D(graph.Concatenate(dKernelT, 1))
+			if transposedLHSReadInPlace(patches[0], v2) {
+				dKernelRows := make([]*graph.Node, k) // [k·C, O] each
+				for ki := range k {
+					dKernelRows[ki] = matMulTransposedLHS(patches[ki], v2)
+				}
+				dKernel = graph.Concatenate(dKernelRows, 0)
+			} else {
+				vT := transpose2D(v2)              // [O, rows], shared by the k kernel rows
+				dKernelT := make([]*graph.Node, k) // [O, k·C] each
+				for ki := range k {
+					dKernelT[ki] = matMul(vT, patches[ki])
+				}
+				dKernel = transpose2D(graph.Concatenate(dKernelT, 1))
+			}
 		}
 		grads := []*graph.Node{dx, graph.Reshape(dKernel, k, k, c, o)}
 		if bias != nil {
@@ -421,13 +432,19 @@ func convolveTranspose2D(x, kernel, bias *graph.Node, s, p int) *graph.Node {
 			dx = matMulTransposedRHS(dCols, kernelColumns(kernel))
 			dKernel = kernelFromColumns(matMulTransposedLHS(x2, dCols), k, c, o)
 		} else {
-			xT := transpose2D(x2) // [C, rows], shared by the k kernel rows
+			// x2ᵀ·db: x2 read in place where the backend can, else one
+			// transpose shared by the k kernel rows.
+			xTdb := func(db *graph.Node) *graph.Node { return matMulTransposedLHS(x2, db) }
+			if !transposedLHSReadInPlace(x2, dBlocks[0]) {
+				xT := transpose2D(x2) // [C, rows]
+				xTdb = func(db *graph.Node) *graph.Node { return matMul(xT, db) }
+			}
 			dxTerms := make([]*graph.Node, k)
 			dKernelRows := make([]*graph.Node, k)
 			for ki, db := range dBlocks {
 				dxTerms[ki] = matMulTransposedRHS(db, kernelRowT(kernel, ki))
 				// [C, k·O] → [1, k, C, O]
-				dKernelRows[ki] = graph.Reshape(graph.TransposeAllAxes(graph.Reshape(matMul(xT, db), c, k, o), 1, 0, 2), 1, k, c, o)
+				dKernelRows[ki] = graph.Reshape(graph.TransposeAllAxes(graph.Reshape(xTdb(db), c, k, o), 1, 0, 2), 1, k, c, o)
 			}
 			dx = sumAll(dxTerms)
 			dKernel = graph.Concatenate(dKernelRows, 0)

@@ -3,6 +3,8 @@ package blocks
 import (
 	"fmt"
 
+	"github.com/ganbook/ganbook/internal/gemm"
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -90,16 +92,38 @@ func matMulTransposedRHS(a, b *graph.Node) *graph.Node {
 }
 
 // matMulTransposedLHS is aᵀ·b for a [r, m], b [r, n] (a contraction over
-// the rows, as in a weight gradient). The backend's only layouts contract
-// the last axis of the left operand, so one operand is transposed: a, or b
-// (then the [n, m] product is transposed back) when that moves fewer values.
+// the rows, as in a weight gradient). ganbook's float32 kernel on the go
+// backend reads a in place (transposedLHSReadInPlace). GoMLX's own go kernels
+// contract only the last axis of the left operand, so for them one operand
+// is transposed: a, or b (then the [n, m] product is transposed back) when
+// that moves fewer values. Where both kernels could run it, each value is
+// the same float32 sum either way.
 func matMulTransposedLHS(a, b *graph.Node) *graph.Node {
 	r, m, n := a.Shape().Dimensions[0], a.Shape().Dimensions[1], b.Shape().Dimensions[1]
+	if transposedLHSReadInPlace(a, b) {
+		return graph.DotGeneral(a, []int{0}, nil, b, []int{0}, nil)
+	}
 	if transposeCost(r, m) <= transposeCost(r, n)+transposeCost(n, m) {
 		return matMul(transpose2D(a), b)
 	}
 	return transpose2D(matMul(transpose2D(b), a))
 }
+
+// transposedLHSReadInPlace reports whether aᵀ·b, for a [r, m] and b [r, n],
+// runs without transposing a first: on the go backend with ganbook's float32
+// kernel installed (third_party/compute's ReadsTransposedLHSFloat32), for a
+// product that kernel takes (at least gemm.MinRows × gemm.MinCols). Other
+// backends and thinner products get the transposes they got before, so
+// their results and speed do not move.
+func transposedLHSReadInPlace(a, b *graph.Node) bool {
+	r, ok := a.Graph().Backend().(interface{ ReadsTransposedLHSFloat32() bool })
+	return ok && transposedLHSInPlace && a.DType() == dtypes.Float32 && r.ReadsTransposedLHSFloat32() &&
+		a.Shape().Dimensions[1] >= gemm.MinRows && b.Shape().Dimensions[1] >= gemm.MinCols
+}
+
+// transposedLHSInPlace is true but in a test that builds the explicit
+// transposes on a backend that could do without them, to compare the two.
+var transposedLHSInPlace = true
 
 // transposeCost is the number of values transpose2D moves for [m, n].
 func transposeCost(m, n int) int {

@@ -57,7 +57,7 @@ func BenchmarkMatMul(b *testing.B) {
 		flops := 2 * float64(sh.batch*sh.m*sh.n*sh.k)
 		b.Run(name+"/ganbook", func(b *testing.B) {
 			for range b.N {
-				MatMul(sh.bTransposed, a, bm, sh.batch, sh.m, sh.n, sh.k, c, runtime.GOMAXPROCS(0))
+				MatMul(false, sh.bTransposed, a, bm, sh.batch, sh.m, sh.n, sh.k, c, runtime.GOMAXPROCS(0))
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})

@@ -6,8 +6,9 @@
 // assembly (kernel_amd64.s): sixteen ZMM registers hold a tile of C while the
 // contraction streams 8 values of A (broadcast from memory) and 32 of B per
 // step. The contraction is cut into panels of panelDepth and A into blocks of
-// blockRows rows; A and a row-major B are read in place (the kernel takes
-// strides), only Bᵀ and the edges narrower than a tile are packed. Products
+// blockRows rows; a row-major A and a row-major B are read in place (the
+// kernel takes strides), only Aᵀ, Bᵀ and the edges narrower than a tile are
+// packed. Products
 // are split over goroutines by whole matrices of a batch, else by columns or
 // rows, whichever repeats less reading.
 //
@@ -17,8 +18,8 @@
 // at 1.4–2.5× its throughput, and several times it on the degenerate products
 // (broadcasts written as K=1 products) — see BenchmarkMatMul.
 //
-// Each value of C is summed in the same order whatever the number of workers,
-// so results are deterministic; they equal the plain triple loop up to float32
+// Each value of C is summed in the same order whatever the number of workers
+// and whichever operands are stored transposed, so results are deterministic; they equal the plain triple loop up to float32
 // rounding (tested against float64). Without AVX-512F (or with the purego
 // build tag) the same loops run a plain-Go micro-kernel: correct, tested the
 // same way, but slow; ganbook then leaves GoMLX's kernels in place.

@@ -12,16 +12,29 @@ const (
 	blockRows  = 256 // rows of A per block: 256 KB at panelDepth, a quarter of a Zen 4 core's 1 MB L2
 )
 
+// MinRows and MinCols are the smallest products (rows m, columns n of c) for
+// which MatMul's whole 8×32 tiles beat GoMLX's own kernels: below them it
+// would mostly multiply padding (sums over the batch are 1-row products, a
+// discriminator's logit a 1-column one). With 4 to 7 rows it still wins (the
+// DCGAN's 7-row selections: about 2×).
+const (
+	MinRows = 4
+	MinCols = 16
+)
+
 // Available reports whether MatMul runs its AVX-512 kernel here (amd64 CPUs
 // with AVX-512F); elsewhere it computes the same tiles in plain Go, correct
 // but several times slower than GoMLX's own kernels.
 var Available = available()
 
-// MatMul sets c = a·B for batch row-major float32 matrices: a [batch, m, k],
-// c [batch, m, n], and B = b [batch, k, n], or bᵀ for b [batch, n, k] when
-// bTransposed. It splits the work over up to workers goroutines (the caller's
-// included). It panics if a slice is too short.
-func MatMul(bTransposed bool, a, b []float32, batch, m, n, k int, c []float32, workers int) {
+// MatMul sets c = A·B for batch row-major float32 matrices: c [batch, m, n];
+// A = a [batch, m, k], or aᵀ for a [batch, k, m] when aTransposed; B = b
+// [batch, k, n], or bᵀ for b [batch, n, k] when bTransposed. A transposed a
+// is read in place, a transposed b is packed. Each value of c is the same
+// float32 sum whichever layouts hold the operands. It splits the work over up
+// to workers goroutines (the caller's included). It panics if a slice is too
+// short.
+func MatMul(aTransposed, bTransposed bool, a, b []float32, batch, m, n, k int, c []float32, workers int) {
 	if batch < 0 || m < 0 || n < 0 || k < 0 || len(a) < batch*m*k || len(b) < batch*k*n || len(c) < batch*m*n {
 		panic(fmt.Sprintf("gemm.MatMul: batch %d, m %d, n %d, k %d need len(a) ≥ %d, len(b) ≥ %d, len(c) ≥ %d; got %d, %d, %d",
 			batch, m, n, k, batch*m*k, batch*k*n, batch*m*n, len(a), len(b), len(c)))
@@ -39,7 +52,7 @@ func MatMul(bTransposed bool, a, b []float32, batch, m, n, k int, c []float32, w
 		for _, j := range js {
 			mat := matrices{
 				a: a[j.batch*m*k : (j.batch+1)*m*k], b: b[j.batch*k*n : (j.batch+1)*k*n],
-				c: c[j.batch*m*n : (j.batch+1)*m*n], m: m, n: n, k: k, bTransposed: bTransposed,
+				c: c[j.batch*m*n : (j.batch+1)*m*n], m: m, n: n, k: k, aTransposed: aTransposed, bTransposed: bTransposed,
 			}
 			mat.multiply(j.rows, j.cols, buf)
 		}
@@ -121,9 +134,9 @@ func split(batch, m, n, k, workers int) [][]job {
 
 // matrices is one product of the batch.
 type matrices struct {
-	a, b, c     []float32
-	m, n, k     int
-	bTransposed bool
+	a, b, c                  []float32
+	m, n, k                  int
+	aTransposed, bTransposed bool
 }
 
 // packBuffers are one worker's packed panels, reused across calls.
@@ -147,8 +160,8 @@ func grow(s []float32, n int) []float32 {
 // panels that need packing (Bᵀ, or a last one narrower than tileCols) are
 // packed once; then blocks of blockRows rows of A (which stay in L2) meet
 // every 32-column B panel (which stays in L1), 8 rows at a time. Full
-// 8-row blocks of A and full B panels of a row-major B are read in place
-// (the kernel takes strides); only edges and Bᵀ are copied.
+// 8-row blocks of a row-major A and full B panels of a row-major B are read
+// in place (the kernel takes strides); edges, Aᵀ and Bᵀ are copied.
 func (x *matrices) multiply(rows, cols span, buf *packBuffers) {
 	panels := (cols.hi - cols.lo + tileCols - 1) / tileCols
 	lastRows := (rows.hi - rows.lo) % tileRows
@@ -164,14 +177,21 @@ func (x *matrices) multiply(rows, cols span, buf *packBuffers) {
 		// from its start lie in a's memory (the next matrix of a batch, or
 		// spare capacity): the rows past the matrix only reach tile rows
 		// that are dropped. Otherwise it is packed, zero-padded.
-		edgeInPlace := (rows.hi-lastRows+tileRows)*x.k <= cap(x.a)
-		if lastRows != 0 && !edgeInPlace {
+		edgeInPlace := !x.aTransposed && (rows.hi-lastRows+tileRows)*x.k <= cap(x.a)
+		if lastRows != 0 && !edgeInPlace && !x.aTransposed {
 			buf.a = grow(buf.a, tileRows*kc)
 			x.packA(buf.a, span{rows.hi - lastRows, rows.hi}, p0, kc)
 		}
 		accumulate := p0 > 0
 		for i0 := rows.lo; i0 < rows.hi; i0 += blockRows {
 			i1 := min(rows.hi, i0+blockRows)
+			if x.aTransposed {
+				// Aᵀ's rows are A's columns: 8 of A's rows take 8 adjacent
+				// values from each of kc rows of aᵀ, a cache line apart. Packed
+				// once per block, every column panel reads them contiguously.
+				buf.a = grow(buf.a, (i1-i0+tileRows-1)/tileRows*tileRows*kc)
+				x.packA(buf.a, span{i0, i1}, p0, kc)
+			}
 			for jp := range panels {
 				j := cols.lo + jp*tileCols
 				w := min(tileCols, cols.hi-j)
@@ -181,19 +201,23 @@ func (x *matrices) multiply(rows, cols span, buf *packBuffers) {
 				}
 				for i := i0; i < i1; i += tileRows {
 					h := min(tileRows, i1-i)
+					var pa *float32
+					var aRow, aStep int
+					switch {
+					case x.aTransposed:
+						pa, aRow, aStep = &buf.a[(i-i0)*kc], 1, tileRows
+					case h == tileRows:
+						pa, aRow, aStep = &x.a[i*x.k+p0], x.k, 1
+					case edgeInPlace:
+						pa, aRow, aStep = &x.a[:cap(x.a)][i*x.k+p0], x.k, 1
+					default:
+						pa, aRow, aStep = &buf.a[0], 1, tileRows
+					}
 					if h == tileRows && w == tileCols {
-						microKernel(kc, &x.a[i*x.k+p0], x.k, 1, pb, ldb, &x.c[i*x.n+j], x.n, accumulate)
+						microKernel(kc, pa, aRow, aStep, pb, ldb, &x.c[i*x.n+j], x.n, accumulate)
 						continue
 					}
 					// An edge tile: compute it whole into buf.tile, keep what is inside c.
-					pa, aRow, aStep := &x.a[i*x.k+p0], x.k, 1
-					if h < tileRows {
-						if edgeInPlace {
-							pa = &x.a[:cap(x.a)][i*x.k+p0]
-						} else {
-							pa, aRow, aStep = &buf.a[0], 1, tileRows
-						}
-					}
 					microKernel(kc, pa, aRow, aStep, pb, ldb, &buf.tile[0], tileCols, false)
 					for r := range h {
 						dst := x.c[(i+r)*x.n+j : (i+r)*x.n+j+w]
@@ -212,9 +236,22 @@ func (x *matrices) multiply(rows, cols span, buf *packBuffers) {
 	}
 }
 
-// packA writes rows × [p0, p0+kc) of a as blocks of tileRows rows, each
+// packA writes rows × [p0, p0+kc) of A as blocks of tileRows rows, each
 // column by column (tileRows values per contraction step), zero-padded.
 func (x *matrices) packA(dst []float32, rows span, p0, kc int) {
+	if x.aTransposed {
+		// Aᵀ's rows are already A's columns.
+		for ib := 0; rows.lo+ib*tileRows < rows.hi; ib++ {
+			i := rows.lo + ib*tileRows
+			h := min(tileRows, rows.hi-i)
+			for p := range kc {
+				d := dst[(ib*kc+p)*tileRows : (ib*kc+p+1)*tileRows]
+				copy(d, x.a[(p0+p)*x.m+i:(p0+p)*x.m+i+h])
+				clear(d[h:])
+			}
+		}
+		return
+	}
 	for ib := 0; rows.lo+ib*tileRows < rows.hi; ib++ {
 		var src [8][]float32
 		for r := range src {

@@ -71,7 +71,7 @@ func testMatMulMatchesFloat64(t *testing.T) {
 					a := randomSlice(rng, sh.batch*sh.m*sh.k)
 					b := randomSlice(rng, sh.batch*sh.k*sh.n)
 					c := randomSlice(rng, sh.batch*sh.m*sh.n) // garbage the call must overwrite
-					MatMul(bT, a, b, sh.batch, sh.m, sh.n, sh.k, c, workers)
+					MatMul(false, bT, a, b, sh.batch, sh.m, sh.n, sh.k, c, workers)
 					want := reference(bT, a, b, sh.batch, sh.m, sh.n, sh.k)
 					// float32 summation of k products of N(0,1) values: error ~ eps·√k·|terms|.
 					tol := 1e-6 * float64(sh.k)
@@ -88,7 +88,7 @@ func testMatMulMatchesFloat64(t *testing.T) {
 
 func TestMatMulEmptyContractionZeroes(t *testing.T) {
 	c := []float32{1, 2, 3, 4, 5, 6}
-	MatMul(false, nil, nil, 1, 2, 3, 0, c, 2)
+	MatMul(false, false, nil, nil, 1, 2, 3, 0, c, 2)
 	for i, v := range c {
 		if v != 0 {
 			t.Fatalf("c[%d] = %v after a product with k = 0, want 0", i, v)
@@ -102,7 +102,7 @@ func TestMatMulPanicsOnShortSlices(t *testing.T) {
 			t.Fatal("MatMul with a too short c did not panic")
 		}
 	}()
-	MatMul(false, make([]float32, 6), make([]float32, 6), 1, 2, 2, 3, make([]float32, 3), 1)
+	MatMul(false, false, make([]float32, 6), make([]float32, 6), 1, 2, 2, 3, make([]float32, 3), 1)
 }
 
 // Every value of C is summed in the same order however the work is split, so
@@ -118,10 +118,10 @@ func testMatMulSameBitsForAnyWorkerCount(t *testing.T) {
 		for _, bT := range []bool{false, true} {
 			a, b := randomSlice(rng, sh.batch*sh.m*sh.k), randomSlice(rng, sh.batch*sh.k*sh.n)
 			one := make([]float32, sh.batch*sh.m*sh.n)
-			MatMul(bT, a, b, sh.batch, sh.m, sh.n, sh.k, one, 1)
+			MatMul(false, bT, a, b, sh.batch, sh.m, sh.n, sh.k, one, 1)
 			for _, workers := range []int{2, 3, 8} {
 				c := make([]float32, len(one))
-				MatMul(bT, a, b, sh.batch, sh.m, sh.n, sh.k, c, workers)
+				MatMul(false, bT, a, b, sh.batch, sh.m, sh.n, sh.k, c, workers)
 				for i := range c {
 					if math.Float32bits(c[i]) != math.Float32bits(one[i]) {
 						t.Fatalf("%+v T=%v: %d workers give c[%d] = %v, 1 worker %v", sh, bT, workers, i, c[i], one[i])
@@ -194,7 +194,7 @@ func testMatMulEdgeRowsIgnoreWhatFollows(t *testing.T) {
 					one[i] = nan
 				}
 				c := make([]float32, sh.m*sh.n)
-				MatMul(bT, one[:sh.m*sh.k], b[s*sh.k*sh.n:(s+1)*sh.k*sh.n], 1, sh.m, sh.n, sh.k, c, 2)
+				MatMul(false, bT, one[:sh.m*sh.k], b[s*sh.k*sh.n:(s+1)*sh.k*sh.n], 1, sh.m, sh.n, sh.k, c, 2)
 				for i, v := range c {
 					w := want[s*sh.m*sh.n+i]
 					if !(math.Abs(float64(v)-w) <= 1e-4*(1+math.Abs(w))) {
@@ -203,10 +203,69 @@ func testMatMulEdgeRowsIgnoreWhatFollows(t *testing.T) {
 				}
 			}
 			c := make([]float32, sh.batch*sh.m*sh.n)
-			MatMul(bT, a, b, sh.batch, sh.m, sh.n, sh.k, c, 2)
+			MatMul(false, bT, a, b, sh.batch, sh.m, sh.n, sh.k, c, 2)
 			for i, v := range c {
 				if !(math.Abs(float64(v)-want[i]) <= 1e-4*(1+math.Abs(want[i]))) {
 					t.Fatalf("%+v T=%v: c[%d] = %v, want %v", sh, bT, i, v, want[i])
+				}
+			}
+		}
+	}
+}
+
+// transposeBatch returns x [batch, rows, cols] as [batch, cols, rows].
+func transposeBatch(x []float32, batch, rows, cols int) []float32 {
+	t := make([]float32, len(x))
+	for s := range batch {
+		for i := range rows {
+			for j := range cols {
+				t[s*rows*cols+j*rows+i] = x[s*rows*cols+i*cols+j]
+			}
+		}
+	}
+	return t
+}
+
+// The layout of an operand changes where the kernel reads it, never the
+// order of a sum: a product with a or b stored transposed gives the same
+// bits as with both stored plainly (whose values the float64 test checks),
+// so a graph may pick either layout without moving a trained result.
+func TestMatMulSameBitsForEveryLayout(t *testing.T) { kernels(t, testMatMulSameBitsForEveryLayout) }
+
+func testMatMulSameBitsForEveryLayout(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	shapes := []struct{ batch, m, n, k int }{
+		{1, 8, 32, 1},
+		{1, 7, 33, 5},      // edge tiles both ways
+		{1, 13, 70, 300},   // edges, two panels
+		{3, 17, 65, 256},   // batch
+		{1, 784, 512, 128}, // the MLP's weight gradient aᵀ·b
+		{1, 64, 16, 3136},  // a convolution's kernel gradient (k ≫ m, n)
+		{448, 14, 64, 28},  // the DCGAN's row selections
+	}
+	for _, sh := range shapes {
+		a := randomSlice(rng, sh.batch*sh.m*sh.k)
+		b := randomSlice(rng, sh.batch*sh.k*sh.n)
+		aT := transposeBatch(a, sh.batch, sh.m, sh.k)
+		bT := transposeBatch(b, sh.batch, sh.k, sh.n)
+		plain := make([]float32, sh.batch*sh.m*sh.n)
+		MatMul(false, false, a, b, sh.batch, sh.m, sh.n, sh.k, plain, 1)
+		for _, layout := range []struct{ aT, bT bool }{{true, false}, {false, true}, {true, true}} {
+			for _, workers := range []int{1, 2, 3} {
+				x, y := a, b
+				if layout.aT {
+					x = aT
+				}
+				if layout.bT {
+					y = bT
+				}
+				c := randomSlice(rng, len(plain)) // garbage the call must overwrite
+				MatMul(layout.aT, layout.bT, x, y, sh.batch, sh.m, sh.n, sh.k, c, workers)
+				for i := range c {
+					if math.Float32bits(c[i]) != math.Float32bits(plain[i]) {
+						t.Fatalf("%+v aᵀ=%v bᵀ=%v, %d workers: c[%d] = %v, plain layout %v",
+							sh, layout.aT, layout.bT, workers, i, c[i], plain[i])
+					}
 				}
 			}
 		}

@@ -129,7 +129,7 @@ type Backend struct {
 
 	// MatMulFloat32, when set, is tried first for every float32 DotGeneral
 	// (ganbook patch, see SetMatMulFloat32).
-	MatMulFloat32 func(rhsTransposed bool, lhs, rhs []float32, batchSize, lhsCrossSize, rhsCrossSize, contractingSize int, output []float32) bool
+	MatMulFloat32 func(lhsTransposed, rhsTransposed bool, lhs, rhs []float32, batchSize, lhsCrossSize, rhsCrossSize, contractingSize int, output []float32) bool
 
 	// LogisticFloat32, when set, computes every float32 Logistic (ganbook
 	// patch, see SetLogisticFloat32).
@@ -162,16 +162,28 @@ func (b *Backend) SetLogisticFloat32(kernel func(input, output []float32)) {
 
 // SetMatMulFloat32 installs a float32 matrix-multiplication kernel that
 // DotGeneral tries before the built-in ones (ganbook patch). It is called with
-// the operands already normalized: lhs [batch, lhsCross, contracting], rhs
-// [batch, contracting, rhsCross] or, when rhsTransposed, [batch, rhsCross,
-// contracting], all row-major; it must overwrite output [batch, lhsCross,
+// the operands already normalized: lhs [batch, lhsCross, contracting] or,
+// when lhsTransposed, [batch, contracting, lhsCross]; rhs [batch,
+// contracting, rhsCross] or, when rhsTransposed, [batch, rhsCross,
+// contracting]; all row-major. It must overwrite output [batch, lhsCross,
 // rhsCross] and return true, or return false, leaving output alone, to let the
-// built-in kernels do it. Set it before any computation runs; nil removes it.
+// built-in kernels do it. While one is installed, a float32 DotGeneral whose
+// lhs has its contracting axis right after the batch axis and one cross axis
+// keeps that layout (lhsTransposed) instead of being transposed first. Set it
+// before building any computation; nil removes it.
 //
 // Reached through an interface assertion (a method of the backend), so code
 // built against an unpatched compute module simply finds no such method.
-func (b *Backend) SetMatMulFloat32(kernel func(rhsTransposed bool, lhs, rhs []float32, batchSize, lhsCrossSize, rhsCrossSize, contractingSize int, output []float32) bool) {
+func (b *Backend) SetMatMulFloat32(kernel func(lhsTransposed, rhsTransposed bool, lhs, rhs []float32, batchSize, lhsCrossSize, rhsCrossSize, contractingSize int, output []float32) bool) {
 	b.MatMulFloat32 = kernel
+}
+
+// ReadsTransposedLHSFloat32 reports whether a float32 DotGeneral whose lhs is
+// [batch, contracting, lhsCross] runs without transposing lhs first: whether
+// a kernel is installed with SetMatMulFloat32 (ganbook patch). Graph builders
+// use it to choose between that product and an explicit transpose.
+func (b *Backend) ReadsTransposedLHSFloat32() bool {
+	return b.MatMulFloat32 != nil
 }
 
 // Compile-time check that the gobackend.Backend implements compute.Backend.

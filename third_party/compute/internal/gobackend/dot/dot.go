@@ -51,6 +51,10 @@ type NodeData struct {
 	RHSContractingAxes, RHSBatchAxes                       []int
 	BatchSize, LHSCrossSize, RHSCrossSize, ContractingSize int
 
+	// LHSTransposed: lhs is [batch, contracting, lhsCross], read in place by
+	// the kernel installed with Backend.SetMatMulFloat32 (ganbook patch).
+	LHSTransposed bool
+
 	// implementation for current layout.
 	implementation *ImplementationRegistration
 }
@@ -106,7 +110,7 @@ func (d *NodeData) EqualNodeData(other gobackend.NodeDataComparable) bool {
 	if d.BatchSize != o.BatchSize ||
 		d.LHSCrossSize != o.LHSCrossSize ||
 		d.RHSCrossSize != o.RHSCrossSize ||
-		d.ContractingSize != o.ContractingSize {
+		d.ContractingSize != o.ContractingSize || d.LHSTransposed != o.LHSTransposed {
 		return false
 	}
 	return slices.Equal(d.LHSContractingAxes, o.LHSContractingAxes) &&
@@ -122,6 +126,7 @@ func (d *NodeData) Recompute(backend *gobackend.Backend, resolvedNodes []*goback
 		OutputDType:        d.OutputDType,
 		Config:             d.Config,
 		Layout:             d.Layout,
+		LHSTransposed:      d.LHSTransposed,
 		LHSContractingAxes: slices.Clone(d.LHSContractingAxes),
 		LHSBatchAxes:       slices.Clone(d.LHSBatchAxes),
 		RHSContractingAxes: slices.Clone(d.RHSContractingAxes),
@@ -300,6 +305,10 @@ func reshapeToSupportedLayout(
 		// Already a supported layout.
 		return lhs, rhs, params, nil
 	}
+	if layout := layoutForTransposedLHS(f.RawBuilder.Backend, lhs, rhs, params); layout != LayoutIncompatible {
+		params.Layout, params.LHSTransposed = layout, true
+		return lhs, rhs, params, nil
+	}
 
 	// First attempt to merge axes with same function:
 	lhs, params.LHSContractingAxes, params.LHSBatchAxes,
@@ -392,15 +401,89 @@ func execDotGeneral(backend *gobackend.Backend, node *gobackend.Node, inputs []*
 		lhsFlat, lhsOK := lhs.Flat.([]float32)
 		rhsFlat, rhsOK := rhs.Flat.([]float32)
 		outputFlat, outputOK := output.Flat.([]float32)
-		if lhsOK && rhsOK && outputOK && kernel(params.Layout == LayoutTransposed, lhsFlat, rhsFlat,
+		if lhsOK && rhsOK && outputOK && kernel(params.LHSTransposed, params.Layout == LayoutTransposed, lhsFlat, rhsFlat,
 			params.BatchSize, params.LHSCrossSize, params.RHSCrossSize, params.ContractingSize, outputFlat) {
 			return output, nil
 		}
+	}
+	if params.LHSTransposed {
+		// The kernel declined: compute it as the go backend does without the
+		// patch, which transposes both operands to LayoutTransposed, so the
+		// built-in kernels sum in the same order.
+		lhsT, err := transposeLast2(backend, lhs, params.BatchSize, params.ContractingSize, params.LHSCrossSize)
+		if err != nil {
+			return nil, err
+		}
+		defer backend.PutBuffer(lhsT)
+		rhsT := rhs
+		if params.Layout == LayoutNonTransposed {
+			if rhsT, err = transposeLast2(backend, rhs, params.BatchSize, params.ContractingSize, params.RHSCrossSize); err != nil {
+				return nil, err
+			}
+			defer backend.PutBuffer(rhsT)
+		}
+		normalized := *params
+		normalized.Layout, normalized.LHSTransposed = LayoutTransposed, false
+		normalized.implementation = FindRegisteredImplementation(LayoutTransposed, params.InputDType, params.OutputDType)
+		if normalized.implementation == nil {
+			return nil, errors.Errorf("no DotGeneral implementation found for layout=%s and dtypes=%s,%s",
+				LayoutTransposed, params.InputDType, params.OutputDType)
+		}
+		CallRegisteredImplementation(backend, normalized.implementation, lhsT, rhsT, output, &normalized)
+		return output, nil
 	}
 
 	// Use registered implementation.
 	CallRegisteredImplementation(backend, params.implementation, lhs, rhs, output, params)
 	return output, nil
+}
+
+// layoutForTransposedLHS is the layout of rhs when lhs is [batch, contracting,
+// lhsCross] (its contracting axis right after the batch axis, one cross axis)
+// and the product is one the kernel installed with Backend.SetMatMulFloat32
+// reads in place, so no transposition is needed (ganbook patch); otherwise
+// LayoutIncompatible.
+func layoutForTransposedLHS(backend *gobackend.Backend, lhs, rhs *gobackend.Node, params *NodeData) Layout {
+	float32Only := func(dt dtypes.DType) bool { return dt == dtypes.InvalidDType || dt == dtypes.Float32 }
+	if backend == nil || backend.MatMulFloat32 == nil || params.InputDType != dtypes.Float32 ||
+		!float32Only(params.Config.AccumulatorDType) || !float32Only(params.Config.OutputDType) ||
+		len(params.LHSContractingAxes) != 1 || len(params.RHSContractingAxes) != 1 {
+		return LayoutIncompatible
+	}
+	numBatchAxes := len(params.LHSBatchAxes)
+	if numBatchAxes > 1 || len(params.RHSBatchAxes) != numBatchAxes ||
+		(numBatchAxes == 1 && (params.LHSBatchAxes[0] != 0 || params.RHSBatchAxes[0] != 0)) {
+		return LayoutIncompatible
+	}
+	if lhs.Shape.Rank() != numBatchAxes+2 || params.LHSContractingAxes[0] != numBatchAxes {
+		return LayoutIncompatible
+	}
+	switch params.RHSContractingAxes[0] {
+	case numBatchAxes:
+		return LayoutNonTransposed
+	case rhs.Shape.Rank() - 1:
+		return LayoutTransposed
+	}
+	return LayoutIncompatible
+}
+
+// transposeLast2 copies x [batch, rows, cols] (float32) into a new buffer
+// [batch, cols, rows] (ganbook patch).
+func transposeLast2(backend *gobackend.Backend, x *gobackend.Buffer, batch, rows, cols int) (*gobackend.Buffer, error) {
+	out, err := backend.GetBuffer(shapes.Make(dtypes.Float32, batch, cols, rows))
+	if err != nil {
+		return nil, err
+	}
+	src, dst := x.Flat.([]float32), out.Flat.([]float32)
+	for b := range batch {
+		s, d := src[b*rows*cols:(b+1)*rows*cols], dst[b*rows*cols:(b+1)*rows*cols]
+		for i := range rows {
+			for j, v := range s[i*cols : (i+1)*cols] {
+				d[j*rows+i] = v
+			}
+		}
+	}
+	return out, nil
 }
 
 func findDynamicAxisName(shape shapes.Shape, axes []int) string {
