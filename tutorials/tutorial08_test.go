@@ -132,6 +132,32 @@ func TestTutorial08NumbersAndRecords(t *testing.T) {
 		t.Errorf("%s: class shares %v; the tutorial says the zeros are the one class under 5 %%", seed2, shares)
 	}
 	numbers["mlpSeed2_zeros"] = func() float64 { return shares[0] }
+	// The same recipe trained on XLA's CPU plugin, five seeds: its mean FID within 1.2× of the
+	// go backend's (#14), the intervals overlapping, and as many seeds covering every digit.
+	xlaSeeds := mlpDefaultSeeds(t, "xla:cpu", "xla")
+	xlaMean, xlaHalf := tInterval95(t, xlaSeeds.fids)
+	numbers["xlaSeeds_fid_mean"] = func() float64 { return xlaMean }
+	numbers["xlaSeeds_fid_hw"] = func() float64 { return xlaHalf }
+	numbers["xlaToGo_ratio"] = func() float64 { return xlaMean / mlpMean }
+	numbers["xlaSeeds_full"] = func() float64 { return float64(xlaSeeds.full) }
+	if ratio := xlaMean / mlpMean; ratio > 1.2 {
+		t.Errorf("XLA's mean FID %.2f is %.2f× the go backend's %.2f; the tutorial says within 1.2×", xlaMean, ratio, mlpMean)
+	}
+	if xlaMean+xlaHalf < mlpMean-mlpHalf || mlpMean+mlpHalf < xlaMean-xlaHalf {
+		t.Errorf("XLA %.3f ± %.3f and go %.3f ± %.3f: the tutorial says the intervals overlap", xlaMean, xlaHalf, mlpMean, mlpHalf)
+	}
+	if xlaSeeds.full != goSeeds.full {
+		t.Errorf("%d XLA seeds and %d go seeds cover every digit; the tutorial says as many on both", xlaSeeds.full, goSeeds.full)
+	}
+	xlaSeed1 := filepath.Join("measured", "mlp-default", "xla-seed1.txt")
+	xlaShares, err := classShares(xlaSeed1, fmt.Sprintf("step %d:", cfg.Steps))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rarest := slices.Min(xlaShares); xlaShares[4] != rarest || rarest >= 5 {
+		t.Errorf("%s: class shares %v; the tutorial says the fours are the one class under 5 %%", xlaSeed1, xlaShares)
+	}
+	numbers["xlaSeed1_fours"] = func() float64 { return xlaShares[4] }
 	// The tutorial: the DCGAN's and the MLP's five-seed FID intervals overlap, so neither model
 	// is shown to draw better digits by this measure; the DCGAN covers every digit in more seeds.
 	if fidMean+fidHalf < mlpMean-mlpHalf || mlpMean+mlpHalf < fidMean-fidHalf {
