@@ -244,6 +244,16 @@ func (x *matrices) packA(dst []float32, rows span, p0, kc int) {
 		for ib := 0; rows.lo+ib*tileRows < rows.hi; ib++ {
 			i := rows.lo + ib*tileRows
 			h := min(tileRows, rows.hi-i)
+			if h == tileRows {
+				// Whole blocks value by value: a copy call per 8 values
+				// would cost more than the moves.
+				for p := range kc {
+					d := dst[(ib*kc+p)*tileRows:][:tileRows:tileRows]
+					v := x.a[(p0+p)*x.m+i:][:tileRows:tileRows]
+					d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]
+				}
+				continue
+			}
 			for p := range kc {
 				d := dst[(ib*kc+p)*tileRows : (ib*kc+p+1)*tileRows]
 				copy(d, x.a[(p0+p)*x.m+i:(p0+p)*x.m+i+h])
