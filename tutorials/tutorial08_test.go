@@ -110,7 +110,7 @@ func TestTutorial08NumbersAndRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The MLP default over five seeds on each backend (measured/mlp-default).
-	goSeeds := mlpDefaultSeeds(t, "go", "Go Backend")
+	goSeeds := mlpDefaultSeeds(t, "go", "Go Backend", "Intel(R) Xeon(R)")
 	if goSeeds.fids[0] != mlpFID {
 		t.Errorf("seed 1 of the five-seed records ends at FID %.2f, the default run's record at %.2f: the same command should give the same run", goSeeds.fids[0], mlpFID)
 	}
@@ -127,7 +127,7 @@ func TestTutorial08NumbersAndRecords(t *testing.T) {
 	numbers["mlpSeed2_zeros"] = func() float64 { return seed2Zeros }
 	// The same recipe trained on XLA's CPU plugin, five seeds: its mean FID within 1.2× of the
 	// go backend's (#14), the intervals overlapping, and as many seeds covering every digit.
-	xlaSeeds := mlpDefaultSeeds(t, "xla:cpu", "xla")
+	xlaSeeds := mlpDefaultSeeds(t, "xla:cpu", "xla", "AMD EPYC")
 	xlaMean, xlaHalf := tInterval95(t, xlaSeeds.fids)
 	numbers["xlaSeeds_fid_mean"] = func() float64 { return xlaMean }
 	numbers["xlaSeeds_fid_hw"] = func() float64 { return xlaHalf }
@@ -174,8 +174,9 @@ type seedRecords struct {
 // mlpDefaultSeeds reads measured/mlp-default/<backend>-seed<N>.txt for N = 1 to 5:
 // `GOMLX_BACKEND=<backend> ganbook train --seed N` with no other flags, then `ganbook eval`
 // of the last step on the go backend. A record whose command or run is not the default recipe
-// with that seed on that backend (engine: the name the run's first line gives it) fails the test.
-func mlpDefaultSeeds(t *testing.T, backend, engine string) seedRecords {
+// with that seed on that backend (engine: the name the run's first line gives it), or whose
+// first line does not name the CPU the tutorial says the records come from, fails the test.
+func mlpDefaultSeeds(t *testing.T, backend, engine, cpu string) seedRecords {
 	t.Helper()
 	cfg := gan.DefaultConfig()
 	last := fmt.Sprintf("step %d:", cfg.Steps)
@@ -193,6 +194,9 @@ func mlpDefaultSeeds(t *testing.T, backend, engine string) seedRecords {
 			if !strings.Contains(string(data), want) {
 				t.Errorf("%s does not record %q", path, want)
 			}
+		}
+		if first, _, _ := strings.Cut(string(data), "\n"); !strings.Contains(first, cpu) {
+			t.Errorf("%s: its first line %q does not name the %s the tutorial says it was recorded on", path, first, cpu)
 		}
 		fid, err := recordedValue(path, last, "FID")
 		if err != nil {

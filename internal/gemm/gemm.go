@@ -29,8 +29,8 @@ var Available = available()
 
 // MatMul sets c = A·B for batch row-major float32 matrices: c [batch, m, n];
 // A = a [batch, m, k], or aᵀ for a [batch, k, m] when aTransposed; B = b
-// [batch, k, n], or bᵀ for b [batch, n, k] when bTransposed. A transposed a
-// is read in place, a transposed b is packed. Each value of c is the same
+// [batch, k, n], or bᵀ for b [batch, n, k] when bTransposed. A transposed
+// operand is packed, a row-major one read in place. Each value of c is the same
 // float32 sum whichever layouts hold the operands. It splits the work over up
 // to workers goroutines (the caller's included). It panics if a slice is too
 // short.

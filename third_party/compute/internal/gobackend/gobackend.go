@@ -179,9 +179,10 @@ func (b *Backend) SetMatMulFloat32(kernel func(lhsTransposed, rhsTransposed bool
 }
 
 // ReadsTransposedLHSFloat32 reports whether a float32 DotGeneral whose lhs is
-// [batch, contracting, lhsCross] runs without transposing lhs first: whether
-// a kernel is installed with SetMatMulFloat32 (ganbook patch). Graph builders
-// use it to choose between that product and an explicit transpose.
+// [batch, contracting, lhsCross] is handed to an installed kernel without
+// transposing lhs first: whether a kernel is installed with SetMatMulFloat32
+// (ganbook patch; a product the kernel declines is transposed then). Graph
+// builders use it to choose between that product and an explicit transpose.
 func (b *Backend) ReadsTransposedLHSFloat32() bool {
 	return b.MatMulFloat32 != nil
 }

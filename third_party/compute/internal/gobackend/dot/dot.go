@@ -439,10 +439,10 @@ func execDotGeneral(backend *gobackend.Backend, node *gobackend.Node, inputs []*
 }
 
 // layoutForTransposedLHS is the layout of rhs when lhs is [batch, contracting,
-// lhsCross] (its contracting axis right after the batch axis, one cross axis)
-// and the product is one the kernel installed with Backend.SetMatMulFloat32
-// reads in place, so no transposition is needed (ganbook patch); otherwise
-// LayoutIncompatible.
+// lhsCross] (its contracting axis right after the batch axis, one cross axis),
+// the product is float32 and a kernel is installed with
+// Backend.SetMatMulFloat32, which is then handed lhs as it is (ganbook patch);
+// otherwise LayoutIncompatible.
 func layoutForTransposedLHS(backend *gobackend.Backend, lhs, rhs *gobackend.Node, params *NodeData) Layout {
 	float32Only := func(dt dtypes.DType) bool { return dt == dtypes.InvalidDType || dt == dtypes.Float32 }
 	if backend == nil || backend.MatMulFloat32 == nil || params.InputDType != dtypes.Float32 ||
