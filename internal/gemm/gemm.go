@@ -213,12 +213,14 @@ func (x *matrices) multiply(rows, cols span, buf *packBuffers) {
 					default:
 						pa, aRow, aStep = &buf.a[0], 1, tileRows
 					}
-					if h == tileRows && w == tileCols {
-						microKernel(kc, pa, aRow, aStep, pb, ldb, &x.c[i*x.n+j], x.n, accumulate)
+					if w == tileCols {
+						// The kernel writes only the h rows inside c.
+						microKernel(kc, pa, aRow, aStep, pb, ldb, &x.c[i*x.n+j], x.n, h, accumulate)
 						continue
 					}
-					// An edge tile: compute it whole into buf.tile, keep what is inside c.
-					microKernel(kc, pa, aRow, aStep, pb, ldb, &buf.tile[0], tileCols, false)
+					// A tile narrower than 32 columns: compute it whole into
+					// buf.tile, keep what is inside c.
+					microKernel(kc, pa, aRow, aStep, pb, ldb, &buf.tile[0], tileCols, tileRows, false)
 					for r := range h {
 						dst := x.c[(i+r)*x.n+j : (i+r)*x.n+j+w]
 						src := buf.tile[r*tileCols : r*tileCols+w]

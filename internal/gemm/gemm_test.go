@@ -213,6 +213,34 @@ func testMatMulEdgeRowsIgnoreWhatFollows(t *testing.T) {
 	}
 }
 
+// The kernel stores only the rows of a last, partial block of rows: what
+// follows c in memory (here spare capacity holding a sentinel) is left as it
+// was, whichever layouts the operands have.
+func TestMatMulWritesNothingPastC(t *testing.T) { kernels(t, testMatMulWritesNothingPastC) }
+
+func testMatMulWritesNothingPastC(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const sentinel = float32(-12345)
+	for _, sh := range []struct{ batch, m, n, k int }{{1, 7, 32, 14}, {2, 7, 64, 14}, {1, 13, 96, 300}, {3, 5, 70, 9}} {
+		for _, aT := range []bool{false, true} {
+			for _, bT := range []bool{false, true} {
+				a := randomSlice(rng, sh.batch*sh.m*sh.k)
+				b := randomSlice(rng, sh.batch*sh.k*sh.n)
+				mem := make([]float32, sh.batch*sh.m*sh.n+8*sh.n)
+				for i := range mem {
+					mem[i] = sentinel
+				}
+				MatMul(aT, bT, a, b, sh.batch, sh.m, sh.n, sh.k, mem[:sh.batch*sh.m*sh.n], 2)
+				for i := sh.batch * sh.m * sh.n; i < len(mem); i++ {
+					if mem[i] != sentinel {
+						t.Fatalf("%+v aT=%v bT=%v: the value %d past c was overwritten with %v", sh, aT, bT, i-sh.batch*sh.m*sh.n, mem[i])
+					}
+				}
+			}
+		}
+	}
+}
+
 // transposeBatch returns x [batch, rows, cols] as [batch, cols, rows].
 func transposeBatch(x []float32, batch, rows, cols int) []float32 {
 	t := make([]float32, len(x))

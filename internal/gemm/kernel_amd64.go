@@ -7,7 +7,7 @@ import "golang.org/x/sys/cpu"
 // kernel8x32 is the AVX-512 micro-kernel (kernel_amd64.s).
 //
 //go:noescape
-func kernel8x32(kc int, a *float32, aRow, aStep int, b *float32, ldb int, c *float32, ldc int, accumulate bool)
+func kernel8x32(kc int, a *float32, aRow, aStep int, b *float32, ldb int, c *float32, ldc int, rows int, accumulate bool)
 
 // transpose8 is the 8×8 block transpose of interleave8 (transpose_amd64.s).
 //

@@ -2,19 +2,24 @@
 
 #include "textflag.h"
 
-// Two rows of the 8×32 tile: each accumulator pair (lo, hi) holds one row's
-// 32 columns. ACCUMULATE adds the row already in C before storing.
+// One row of the 8×32 tile: the accumulator pair (lo, hi) holds the row's
+// 32 columns. ACCUMULATE adds the row already in C before storing. Both
+// count the row off R14 (the rows to store) and end at done after the last.
 #define STORE_ROW(lo, hi) \
 	VMOVUPS lo, (DX); \
 	VMOVUPS hi, 64(DX); \
-	ADDQ    R8, DX
+	ADDQ    R8, DX; \
+	DECQ    R14; \
+	JZ      done
 
 #define ACCUMULATE_ROW(lo, hi) \
 	VADDPS  (DX), lo, lo; \
 	VADDPS  64(DX), hi, hi; \
 	VMOVUPS lo, (DX); \
 	VMOVUPS hi, 64(DX); \
-	ADDQ    R8, DX
+	ADDQ    R8, DX; \
+	DECQ    R14; \
+	JZ      done
 
 // One step of the contraction for two rows of A (broadcast from memory at
 // addresses m0, m1) times the 32 columns of B in Z16, Z17.
@@ -26,16 +31,17 @@
 	VFMADD231PS  Z16, t1, a2; \
 	VFMADD231PS  Z17, t1, a3
 
-// func kernel8x32(kc int, a *float32, aRow, aStep int, b *float32, ldb int, c *float32, ldc int, accumulate bool)
+// func kernel8x32(kc int, a *float32, aRow, aStep int, b *float32, ldb int, c *float32, ldc int, rows int, accumulate bool)
 //
-// c[r][j] (+)= Σ_p a[r*aRow+p*aStep] * b[p*ldb+j] for r < 8, j < 32, p < kc
-// (kc ≥ 1; strides in values): a is 8 rows of A, either in place (aRow the
-// row stride, aStep 1) or packed column by column (aRow 1, aStep 8); b is 32
-// columns of B, in place or packed (ldb 32); c is the tile's first value in a
-// matrix with row stride ldc. Sixteen ZMM accumulators hold the tile, the B
+// c[r][j] (+)= Σ_p a[r*aRow+p*aStep] * b[p*ldb+j] for r < rows, j < 32, p < kc
+// (kc ≥ 1, 1 ≤ rows ≤ 8; strides in values): a is 8 rows of A, either in
+// place (aRow the row stride, aStep 1) or packed column by column (aRow 1,
+// aStep 8); b is 32 columns of B, in place or packed (ldb 32); c is the
+// tile's first value in a matrix with row stride ldc, of which only the
+// first rows rows are written (all 8 are computed). Sixteen ZMM accumulators hold the tile, the B
 // row sits in two registers, the A values are broadcast from memory (a load,
 // no shuffle).
-TEXT ·kernel8x32(SB), NOSPLIT, $0-65
+TEXT ·kernel8x32(SB), NOSPLIT, $0-73
 	MOVQ    kc+0(FP), CX
 	MOVQ    a+8(FP), SI
 	MOVQ    aRow+16(FP), R11
@@ -51,7 +57,8 @@ TEXT ·kernel8x32(SB), NOSPLIT, $0-65
 	MOVQ    c+48(FP), DX
 	MOVQ    ldc+56(FP), R8
 	SHLQ    $2, R8
-	MOVBLZX accumulate+64(FP), R9
+	MOVQ    rows+64(FP), R14
+	MOVBLZX accumulate+72(FP), R9
 
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -91,8 +98,7 @@ loop:
 	ACCUMULATE_ROW(Z10, Z11)
 	ACCUMULATE_ROW(Z12, Z13)
 	ACCUMULATE_ROW(Z14, Z15)
-	VZEROUPPER
-	RET
+	JMP   done
 
 store:
 	STORE_ROW(Z0, Z1)
@@ -103,5 +109,7 @@ store:
 	STORE_ROW(Z10, Z11)
 	STORE_ROW(Z12, Z13)
 	STORE_ROW(Z14, Z15)
+
+done:
 	VZEROUPPER
 	RET

@@ -5,7 +5,7 @@ import "unsafe"
 // kernelGo is kernel8x32 in plain Go, for CPUs and architectures without the
 // assembly one: the same tile, the same summation order per value (but
 // separate multiply and add where the assembly fuses them).
-func kernelGo(kc int, a *float32, aRow, aStep int, b *float32, ldb int, c *float32, ldc int, accumulate bool) {
+func kernelGo(kc int, a *float32, aRow, aStep int, b *float32, ldb int, c *float32, ldc int, rows int, accumulate bool) {
 	var acc [tileRows][tileCols]float32
 	for p := range kc {
 		bRow := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(b), 4*p*ldb)), tileCols)
@@ -16,7 +16,7 @@ func kernelGo(kc int, a *float32, aRow, aStep int, b *float32, ldb int, c *float
 			}
 		}
 	}
-	for r := range tileRows {
+	for r := range rows {
 		row := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(c), 4*r*ldc)), tileCols)
 		for j := range row {
 			if accumulate {
