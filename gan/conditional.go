@@ -205,14 +205,20 @@ func (t *Trainer) buildConditionalExecs() error {
 		fake := arch.CondGenerator(store.Scope(GeneratorScope), z, classes, Training)
 		fakeLogits := arch.CondDiscriminator(store.Scope(DiscriminatorScope), fake, classes, Frozen)
 		gLoss := t.generatorLoss(fakeLogits)
-		return append([]*Node{gLoss}, t.adamG.gradientsGraph(gLoss)...)
+		return append([]*Node{gLoss}, t.generatorUpdateGraph(gLoss)...)
 	})
 	if err != nil {
 		return err
 	}
-	t.generate, err = model.NewExec(t.backend, t.store, func(s *model.Scope, z, classes *Node) *Node {
-		return arch.CondGenerator(s.Store().Scope(GeneratorScope), z, classes, Inference)
-	})
+	generate := func(scope string) (*model.Exec, error) {
+		return model.NewExec(t.backend, t.store, func(s *model.Scope, z, classes *Node) *Node {
+			return arch.CondGenerator(s.Store().Scope(scope), z, classes, Inference)
+		})
+	}
+	if t.generate, err = generate(GeneratorScope); err != nil {
+		return err
+	}
+	t.generateAveraged, err = generate(GeneratorEMAScope)
 	return err
 }
 
@@ -222,7 +228,11 @@ func (t *Trainer) GenerateClasses(z []float32, labels []uint8) ([]float32, error
 	if t.arch.Classes == 0 {
 		return nil, fmt.Errorf("model %s is not class-conditional", t.arch.Name)
 	}
-	return generateClasses(t.generate, t.cfg.LatentDim, t.arch.Classes, z, labels)
+	exec, err := t.generator()
+	if err != nil {
+		return nil, err
+	}
+	return generateClasses(exec, t.cfg.LatentDim, t.arch.Classes, z, labels)
 }
 
 func generateClasses(exec *model.Exec, latent, classes int, z []float32, labels []uint8) ([]float32, error) {

@@ -63,7 +63,22 @@ type Config struct {
 	// norm after the DCGAN discriminators' second convolution, none in the
 	// MLPs' (which have no batch norm to give).
 	NormD string `json:"norm_d,omitempty"`
-	Seed  int64  `json:"seed"`
+	// EMA is the decay of an exponential moving average of the generator's
+	// weights kept during training (0: none). Where it is set, sample grids,
+	// evaluation and sampling use the averaged generator: its samples are
+	// those of the last ~1/(1−EMA) steps' weights averaged, which smooths the
+	// step-to-step oscillation of the adversarial game (Yazıcı et al. 2019).
+	EMA float64 `json:"ema,omitempty"`
+	// PreciseBN is how many latent vectors (rounded up to whole batches of
+	// 500) the generator's batch-norm statistics are measured over before it
+	// draws samples or is saved (0: the running averages training leaves).
+	// Those averages follow the last few batches of 32 with a momentum of 0.1
+	// and are noisy; the mean over many batches of the statistics of the
+	// generator's current weights (PyTorch's swa_utils.update_bn, Wu &
+	// Johnson 2021's PreciseBN) is what its inference should use. Training
+	// itself, which uses batch statistics, is unchanged.
+	PreciseBN int   `json:"precise_bn,omitempty"`
+	Seed      int64 `json:"seed"`
 
 	SampleEvery     int `json:"sample_every"`     // steps between sample grids; 0 = only at the end
 	CheckpointEvery int `json:"checkpoint_every"` // steps between checkpoints; 0 = only at the end
@@ -174,6 +189,15 @@ func (c Config) Validate() error {
 	case c.NormD == NormBatch && (c.Model == ModelMLP || c.Model == ModelCMLP):
 		bad("norm_d", "the %s discriminator has no normalisation layer; give %s (or nothing)", c.Model, NormNone)
 	}
+	if !validEMADecay(c.EMA) {
+		bad("ema", "must be in [0, 1), got %g", c.EMA)
+	}
+	switch {
+	case c.PreciseBN < 0:
+		bad("precise_bn", "must not be negative, got %d", c.PreciseBN)
+	case c.PreciseBN > 0 && (c.Model == ModelMLP || c.Model == ModelCMLP):
+		bad("precise_bn", "the %s generator has no normalisation layer whose statistics could be measured; give 0", c.Model)
+	}
 	if c.SampleEvery < 0 {
 		bad("sample_every", "must not be negative, got %d", c.SampleEvery)
 	}
@@ -219,7 +243,7 @@ func ParamNames() []string {
 
 // unsetWhenEmpty are the settings whose empty value means "as before the
 // setting existed", left out of [Config.Params] then.
-var unsetWhenEmpty = map[string]bool{"norm_d": true}
+var unsetWhenEmpty = map[string]bool{"norm_d": true, "ema": true, "precise_bn": true}
 
 // ConfigFromJSON reads a configuration as a run recorded it. A setting the
 // record lacks takes the value that reproduces what ganbook did before the

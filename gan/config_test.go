@@ -2,6 +2,7 @@ package gan
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -32,6 +33,12 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 		{"real label zero", func(c *Config) { c.RealLabel = 0 }, "real_label"},
 		{"dropout one", func(c *Config) { c.DropoutD = 1 }, "dropout_d"},
 		{"negative dropout", func(c *Config) { c.DropoutD = -0.1 }, "dropout_d"},
+		{"ema one", func(c *Config) { c.EMA = 1 }, "ema"},
+		{"negative ema", func(c *Config) { c.EMA = -0.5 }, "ema"},
+		{"NaN ema", func(c *Config) { c.EMA = math.NaN() }, "ema"},
+		{"negative precise_bn", func(c *Config) { c.Model, c.PreciseBN = ModelDCGAN, -1 }, "precise_bn"},
+		{"precise_bn without batch norm in G", func(c *Config) { c.PreciseBN = 500 }, "precise_bn"},
+		{"precise_bn in the cmlp", func(c *Config) { c.Model, c.PreciseBN = ModelCMLP, 500 }, "precise_bn"},
 		{"unknown normalisation", func(c *Config) { c.Model, c.NormD = ModelDCGAN, "layer" }, "norm_d"},
 		{"batch norm in the MLP discriminator", func(c *Config) { c.NormD = NormBatch }, "norm_d"},
 		{"batch norm in the cmlp discriminator", func(c *Config) { c.Model, c.NormD = ModelCMLP, NormBatch }, "norm_d"},

@@ -93,11 +93,14 @@ func FindCheckpoint(outDir string, step int) (Checkpoint, error) {
 // Generator is a trained generator loaded from a checkpoint, in inference
 // mode: it draws images without any of the training state.
 type Generator struct {
-	cfg   Config
-	arch  Architecture
-	step  int
-	store *model.Store
-	exec  *model.Exec
+	cfg     Config
+	arch    Architecture
+	step    int
+	backend compute.Backend
+	store   *model.Store
+	scope   string      // of the variables it draws with (see generatorScopeFor)
+	exec    *model.Exec // draws images
+	measure *model.Exec // measures the batch-norm statistics (Config.PreciseBN)
 }
 
 // LoadGenerator loads the generator of the checkpoint c of a run trained with cfg.
@@ -122,7 +125,9 @@ func LoadGenerator(backend compute.Backend, cfg Config, c Checkpoint) (*Generato
 }
 
 // NewGenerator is the generator of cfg's model whose variables are in store
-// (under [GeneratorScope]), trained for step steps.
+// (under [GeneratorScope], or [GeneratorEMAScope] where cfg keeps a moving
+// average), trained for step steps. Where cfg sets [Config.PreciseBN], it
+// measures its batch-norm statistics first, in store.
 func NewGenerator(backend compute.Backend, cfg Config, store *model.Store, step int) (*Generator, error) {
 	arch, err := NewArchitecture(cfg.Model)
 	if err != nil {
@@ -130,30 +135,40 @@ func NewGenerator(backend compute.Backend, cfg Config, store *model.Store, step 
 	}
 	// A generator variable missing from the store would be initialised at
 	// random and draw noise that passes for a result.
+	scope := generatorScopeFor(cfg)
 	hasGenerator := false
 	for v := range store.IterVariables() {
-		if strings.HasPrefix(v.Scope(), GeneratorScope) {
+		if inScope(v.Scope(), scope) {
 			hasGenerator = true
 			break
 		}
 	}
-	if !hasGenerator {
+	switch {
+	case !hasGenerator && scope == GeneratorEMAScope:
+		return nil, fmt.Errorf("no moving average of the generator (%s), which the run's ema %g needs", GeneratorEMAScope, cfg.EMA)
+	case !hasGenerator:
 		return nil, errors.New("no generator variables")
 	}
 	var exec *model.Exec
 	if arch.Classes > 0 {
 		exec, err = model.NewExec(backend, store, func(s *model.Scope, z, classes *Node) *Node {
-			return arch.CondGenerator(s.Store().Scope(GeneratorScope), z, classes, Inference)
+			return arch.CondGenerator(s.Store().Scope(scope), z, classes, Inference)
 		})
 	} else {
 		exec, err = model.NewExec(backend, store, func(s *model.Scope, z *Node) *Node {
-			return arch.Generator(s.Store().Scope(GeneratorScope), z, Inference)
+			return arch.Generator(s.Store().Scope(scope), z, Inference)
 		})
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &Generator{cfg: cfg, arch: arch, step: step, store: store, exec: exec}, nil
+	g := &Generator{cfg: cfg, arch: arch, step: step, backend: backend, store: store, scope: scope, exec: exec}
+	if cfg.PreciseBN > 0 {
+		if err := g.measureBatchNorm(); err != nil {
+			return nil, err
+		}
+	}
+	return g, nil
 }
 
 // Config is the configuration of the run the generator comes from.
@@ -162,6 +177,10 @@ func (g *Generator) Config() Config { return g.cfg }
 // Store holds the generator's variables (and, loaded from a checkpoint, the
 // rest of the training state).
 func (g *Generator) Store() *model.Store { return g.store }
+
+// Scope is the scope of the variables in [Generator.Store] it draws with:
+// [GeneratorScope], or [GeneratorEMAScope] for a moving average.
+func (g *Generator) Scope() string { return g.scope }
 
 // Step is the training step of the checkpoint the generator came from.
 func (g *Generator) Step() int { return g.step }

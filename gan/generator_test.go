@@ -11,15 +11,26 @@ import (
 // A generator loaded from a checkpoint draws what the trainer that saved it
 // drew at that step; an earlier checkpoint draws something else.
 func TestLoadGeneratorMatchesTheTrainer(t *testing.T) {
-	for _, arch := range []string{ModelMLP, ModelDCGAN} {
-		t.Run(arch, func(t *testing.T) {
+	for _, tc := range []struct {
+		name, model string
+		ema         float64
+		preciseBN   int
+	}{
+		{"mlp", ModelMLP, 0, 0}, {"dcgan", ModelDCGAN, 0, 0}, {"mlp-ema", ModelMLP, 0.9, 0},
+		{"cdcgan-ema", ModelCDCGAN, 0.9, 0}, {"dcgan-precise-bn", ModelDCGAN, 0, 500}, {"cdcgan-ema-precise-bn", ModelCDCGAN, 0.9, 500},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			cfg := smallConfig()
-			cfg.Model = arch
+			cfg.Model, cfg.EMA, cfg.PreciseBN = tc.model, tc.ema, tc.preciseBN
 			backend := testBackend(t)
 			dir := t.TempDir()
 			z := LatentVectors(5, 3, cfg.LatentDim)
 			var atStep3 []float32
-			tr, err := NewTrainer(backend, cfg, newSyntheticSource(20, cfg.Batch, 3), 6, Options{OutDir: dir})
+			var source BatchSource = newSyntheticSource(20, cfg.Batch, 3)
+			if tc.model == ModelCDCGAN {
+				source = labeledSource{newSyntheticSource(20, cfg.Batch, 3)}
+			}
+			tr, err := NewTrainer(backend, cfg, source, 6, Options{OutDir: dir})
 			if err != nil {
 				t.Fatal(err)
 			}

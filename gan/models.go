@@ -59,6 +59,9 @@ const (
 	Frozen
 	// Inference: running averages, for sampling and evaluation.
 	Inference
+	// Calibration: batch statistics, which replace the running averages
+	// (momentum 1): the step of [Config.PreciseBN] that measures them.
+	Calibration
 )
 
 // batchNorm applies blocks.BatchNorm in the given phase.
@@ -68,6 +71,8 @@ func batchNorm(scope *model.Scope, x *Node, phase Phase) *Node {
 		return blocks.BatchNorm(scope, x, true)
 	case Frozen:
 		return blocks.BatchNorm(scope, x, true, blocks.BatchNormFrozenStats())
+	case Calibration:
+		return blocks.BatchNorm(scope, x, true, blocks.BatchNormMomentum(1))
 	}
 	return blocks.BatchNorm(scope, x, false)
 }

@@ -43,6 +43,9 @@ const (
 	paramSourceEpoch = "ganbook_source_epoch"
 	paramSourceIndex = "ganbook_source_index"
 	paramNoiseState  = "ganbook_noise_state"
+	// paramEMAStep is the step up to which the checkpoint's moving average
+	// of the generator ([Config.EMA]) is taken.
+	paramEMAStep = "ganbook_ema_step"
 )
 
 // BatchSource yields batches of real images for the discriminator. It must be
@@ -99,18 +102,22 @@ type Trainer struct {
 	source  BatchSource
 	opts    Options
 
-	discriminatorLoss      func(realLogits, fakeLogits *Node) *Node
-	generatorLoss          func(fakeLogits *Node) *Node
-	dStep, gStep, generate *model.Exec
-	adamD, adamG           *adam
-	realBatch              []float32
-	noise                  *latentNoise
-	latentBatch            []float32
-	fixedNoise             *tensors.Tensor
-	ckpt                   *checkpoint.Handler
-	step                   int
-	totalSteps             int
-	cond                   *conditioning // nil for an unconditional model
+	discriminatorLoss func(realLogits, fakeLogits *Node) *Node
+	generatorLoss     func(fakeLogits *Node) *Node
+	dStep, gStep      *model.Exec
+	generate          *model.Exec // the generator's raw weights
+	generateAveraged  *model.Exec // their moving average (Config.EMA), once a step has been taken
+	adamD, adamG      *adam
+	emaG              *movingAverage // nil without Config.EMA
+	samplerGen        *Generator     // with Config.PreciseBN: the sampling generator, its statistics measured
+	realBatch         []float32
+	noise             *latentNoise
+	latentBatch       []float32
+	fixedNoise        *tensors.Tensor
+	ckpt              *checkpoint.Handler
+	step              int
+	totalSteps        int
+	cond              *conditioning // nil for an unconditional model
 }
 
 // NewTrainer builds the models and the two training graphs. totalSteps is the run
@@ -206,6 +213,9 @@ func (t *Trainer) buildExecs() error {
 	cfg, arch := t.cfg, t.arch
 	t.adamD = newAdam(t.store.Scope(DiscriminatorScope), cfg.LRD, cfg, t.backend, t.opts.adamInGraph)
 	t.adamG = newAdam(t.store.Scope(GeneratorScope), cfg.LRG, cfg, t.backend, t.opts.adamInGraph)
+	if cfg.EMA > 0 {
+		t.emaG = &movingAverage{decay: cfg.EMA, onHost: t.adamG.onHost, backend: t.backend}
+	}
 	if arch.Classes > 0 {
 		return t.buildConditionalExecs()
 	}
@@ -233,15 +243,59 @@ func (t *Trainer) buildExecs() error {
 			return arch.Discriminator(disc, arch.Generator(gen, z, Training), Frozen)
 		})
 		gLoss := t.generatorLoss(fakeLogits)
-		return append([]*Node{gLoss}, t.adamG.gradientsGraph(gLoss)...)
+		return append([]*Node{gLoss}, t.generatorUpdateGraph(gLoss)...)
 	})
 	if err != nil {
 		return err
 	}
-	t.generate, err = model.NewExec(t.backend, t.store, func(s *model.Scope, z *Node) *Node {
-		return arch.Generator(s.Store().Scope(GeneratorScope), z, Inference)
-	})
+	generate := func(scope string) (*model.Exec, error) {
+		return model.NewExec(t.backend, t.store, func(s *model.Scope, z *Node) *Node {
+			return arch.Generator(s.Store().Scope(scope), z, Inference)
+		})
+	}
+	if t.generate, err = generate(GeneratorScope); err != nil {
+		return err
+	}
+	t.generateAveraged, err = generate(GeneratorEMAScope)
 	return err
+}
+
+// generatorUpdateGraph builds G's gradients for loss and, where they run in
+// the graph, G's update and its moving average's; it returns what the G
+// step must output for the host update.
+func (t *Trainer) generatorUpdateGraph(loss *Node) []*Node {
+	grads := t.adamG.gradientsGraph(loss)
+	if t.emaG != nil {
+		t.emaG.graph(loss.Graph(), t.store.Scope(GeneratorScope), t.adamG.stepVar)
+	}
+	return grads
+}
+
+// samplingScope is the scope of the generator that draws the run's samples:
+// the moving average of G's weights where the run keeps one and has taken a
+// step (before that the average is empty), the raw weights otherwise.
+func (t *Trainer) samplingScope() string {
+	if t.emaG != nil && t.step > 0 {
+		return GeneratorEMAScope
+	}
+	return GeneratorScope
+}
+
+// generator is the graph of [Trainer.samplingScope]'s generator, with its
+// batch-norm statistics measured where the run asks for it
+// ([Config.PreciseBN]; see [Trainer.sampler]).
+func (t *Trainer) generator() (*model.Exec, error) {
+	if t.cfg.PreciseBN > 0 {
+		g, err := t.sampler()
+		if err != nil {
+			return nil, err
+		}
+		return g.exec, nil
+	}
+	if t.samplingScope() == GeneratorEMAScope {
+		return t.generateAveraged, nil
+	}
+	return t.generate, nil
 }
 
 func (t *Trainer) openCheckpoints() error {
@@ -267,6 +321,9 @@ func (t *Trainer) openCheckpoints() error {
 	index, _ := intParam(t.store, paramSourceIndex)
 	if err := t.source.Seek(epoch, index); err != nil {
 		return fmt.Errorf("resume: restoring the data position: %w", err)
+	}
+	if _, found := t.store.GetParam(model.JoinPath("/", paramEMAStep)); t.cfg.EMA > 0 && !found {
+		return fmt.Errorf("resume: the checkpoint in %s has no moving average of the generator, which the run's ema %g needs (was it trained without --ema?)", dir, t.cfg.EMA)
 	}
 	noiseState, _ := t.store.GetParam(model.JoinPath("/", paramNoiseState))
 	if s, ok := noiseState.(string); !ok {
@@ -373,6 +430,11 @@ func (t *Trainer) generatorStep() ([]*tensors.Tensor, error) {
 	if err := t.applyAdam(t.adamG, out[1:]); err != nil {
 		return nil, fmt.Errorf("generator update: %w", err)
 	}
+	if t.emaG != nil {
+		if err := t.emaG.applyHost(t.adamG.share); err != nil {
+			return nil, fmt.Errorf("generator moving average: %w", err)
+		}
+	}
 	return out[:1], nil
 }
 
@@ -415,7 +477,11 @@ func scalar(t *tensors.Tensor) float64 {
 // generator in inference mode; it returns [n·28·28] pixels in [Low, High].
 func (t *Trainer) Generate(z []float32) ([]float32, error) {
 	n := len(z) / t.cfg.LatentDim
-	out, err := t.generate.Call(t.generateInputs(tensors.FromFlatDataAndDimensions(z, n, t.cfg.LatentDim))...)
+	exec, err := t.generator()
+	if err != nil {
+		return nil, err
+	}
+	out, err := exec.Call(t.generateInputs(tensors.FromFlatDataAndDimensions(z, n, t.cfg.LatentDim))...)
 	if err != nil {
 		return nil, err
 	}
@@ -424,7 +490,11 @@ func (t *Trainer) Generate(z []float32) ([]float32, error) {
 
 // SampleGrid renders the fixed noise batch as a PNG grid.
 func (t *Trainer) SampleGrid() ([]byte, error) {
-	out, err := t.generate.Call(t.generateInputs(t.fixedNoise)...)
+	exec, err := t.generator()
+	if err != nil {
+		return nil, err
+	}
+	out, err := exec.Call(t.generateInputs(t.fixedNoise)...)
 	if err != nil {
 		return nil, fmt.Errorf("generating samples: %w", err)
 	}
@@ -471,6 +541,9 @@ func (t *Trainer) SaveCheckpoint() error {
 		return err
 	}
 	t.store.SetParam(paramNoiseState, noiseState)
+	if t.emaG != nil {
+		t.store.SetParam(paramEMAStep, int64(t.step))
+	}
 	if err := t.ckpt.Save(); err != nil {
 		return fmt.Errorf("saving checkpoint at step %d: %w", t.step, err)
 	}

@@ -191,10 +191,14 @@ func TestNormDNoneRemovesTheDiscriminatorsBatchNorm(t *testing.T) {
 // A run stopped at step 3 and resumed reaches step 6 with bitwise the same
 // weights, optimiser state and losses as an uninterrupted run.
 func TestResumeIsBitwiseIdentical(t *testing.T) {
-	for _, arch := range []string{ModelMLP, ModelDCGAN} {
-		t.Run(arch, func(t *testing.T) {
+	for _, tc := range []struct {
+		name, model string
+		ema         float64
+		preciseBN   int
+	}{{"mlp", ModelMLP, 0, 0}, {"dcgan", ModelDCGAN, 0, 0}, {"dcgan-ema", ModelDCGAN, 0.9, 0}, {"dcgan-precise-bn", ModelDCGAN, 0, 500}} {
+		t.Run(tc.name, func(t *testing.T) {
 			cfg := smallConfig()
-			cfg.Model = arch
+			cfg.Model, cfg.EMA, cfg.PreciseBN = tc.model, tc.ema, tc.preciseBN
 			backend := testBackend(t)
 			run := func(dir string, total int, resume bool, src *syntheticSource) (*Trainer, []StepMetrics) {
 				tr, err := NewTrainer(backend, cfg, src, total, Options{OutDir: dir, Resume: resume})

@@ -110,6 +110,7 @@ against the test images of class c. Classes under 95 % accuracy are marked with 
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "directory holding the dataset's IDX files")
 	cmd.Flags().IntVar(&samples, "samples", 1000, "generated images per class")
 	cmd.Flags().IntVar(&step, "step", 0, "the checkpoint's training step (default: the latest)")
+	gf := addGeneratorFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		return withStore(*db, true, func(store *tracker.Store) error {
 			run, err := store.Run(cmd.Context(), args[0])
@@ -141,7 +142,11 @@ against the test images of class c. Classes under 95 % accuracy are marked with 
 			if err != nil {
 				return err
 			}
-			g, err := gan.LoadGenerator(backend, cfg, ckpt)
+			genCfg, err := gf.config(cfg)
+			if err != nil {
+				return err
+			}
+			g, err := gan.LoadGenerator(backend, genCfg, ckpt)
 			if err != nil {
 				return err
 			}

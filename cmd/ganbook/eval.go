@@ -140,6 +140,7 @@ the mean classifier confidence. The results are stored as the run's metrics.`,
 	db := dbFlag(cmd)
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "directory holding the dataset's IDX files")
 	cmd.Flags().IntVar(&samples, "samples", quality.DefaultSamples, "generated images to measure")
+	gf := addGeneratorFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
 		return withStore(*db, false, func(store *tracker.Store) error {
@@ -162,11 +163,20 @@ the mean classifier confidence. The results are stored as the run's metrics.`,
 			if err != nil {
 				return err
 			}
-			report, step, err := evaluateCheckpoint(backend, cfg, outDir, dataDir, samples)
+			genCfg, err := gf.config(cfg)
+			if err != nil {
+				return err
+			}
+			report, step, err := evaluateCheckpoint(backend, genCfg, outDir, dataDir, samples)
 			if err != nil {
 				return err
 			}
 			printReport(cmd.OutOrStdout(), step, report)
+			if gf.overridden() {
+				// The run's metrics are those of the generator it draws with.
+				fmt.Fprintln(cmd.ErrOrStderr(), "ganbook eval: --raw-weights or --precise-bn measured another generator than the run's: not stored")
+				return nil
+			}
 			return logReport(ctx, store, run.ID, step, report)
 		})
 	}

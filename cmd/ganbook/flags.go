@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ganbook/ganbook/gan"
 )
 
@@ -54,4 +56,39 @@ func inFlagTerms(err error) error {
 		return fmt.Errorf("--resume: %w", err)
 	}
 	return err
+}
+
+// generatorFlags are the flags of a command that loads a run's generator
+// and may load it otherwise than the run draws: neither setting changes
+// training, so both can be chosen again for a trained run.
+type generatorFlags struct {
+	cmd       *cobra.Command
+	raw       bool
+	preciseBN int
+}
+
+func addGeneratorFlags(cmd *cobra.Command) *generatorFlags {
+	f := &generatorFlags{cmd: cmd}
+	cmd.Flags().BoolVar(&f.raw, "raw-weights", false, "use G's raw weights, not the moving average a run trained with --ema keeps (no effect on other runs)")
+	cmd.Flags().IntVar(&f.preciseBN, "precise-bn", 0, "measure G's batch-norm statistics over this many latent vectors, 0: use its running averages (default: as the run does)")
+	return f
+}
+
+// overridden reports whether the flags load another generator than the run's.
+func (f *generatorFlags) overridden() bool {
+	return f.raw || f.cmd.Flags().Changed("precise-bn")
+}
+
+// config is the run's cfg as the flags load its generator.
+func (f *generatorFlags) config(cfg gan.Config) (gan.Config, error) {
+	if !f.overridden() {
+		return cfg, nil
+	}
+	if f.raw {
+		cfg.EMA = 0
+	}
+	if f.cmd.Flags().Changed("precise-bn") {
+		cfg.PreciseBN = f.preciseBN
+	}
+	return cfg, inFlagTerms(cfg.Validate())
 }

@@ -83,6 +83,7 @@ training into an animated GIF instead.`,
 	fl.IntVar(&f.class, "class", -1, "the class to draw, 0-9 (conditional models only; without it they draw the classes in turn)")
 	fl.StringVar(&f.progress, "progress", "", "write the run's sample grids over training as an animated GIF to this path")
 	fl.IntVar(&f.frameDelay, "frame-delay", 20, "with --progress: hundredths of a second per frame")
+	gf := addGeneratorFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if err := f.validate(cmd); err != nil {
 			return err
@@ -132,7 +133,11 @@ training into an animated GIF instead.`,
 			if err != nil {
 				return err
 			}
-			g, err := gan.LoadGenerator(backend, cfg, ckpt)
+			genCfg, err := gf.config(cfg)
+			if err != nil {
+				return err
+			}
+			g, err := gan.LoadGenerator(backend, genCfg, ckpt)
 			if err != nil {
 				return err
 			}

@@ -351,6 +351,7 @@ func TestSampleRefusesBadInput(t *testing.T) {
 		{"unknown format", []string{"--format", "jpeg"}, []string{"--format", "jpeg", "npy"}},
 		{"interpolate one image", []string{"--interpolate", "--n", "1"}, []string{"--interpolate", "--n"}},
 		{"unknown path", []string{"--interpolate", "--path", "cubic"}, []string{"--path", "cubic"}},
+		{"precise-bn on a generator without batch norm", []string{"--precise-bn", "500"}, []string{"--precise-bn", "mlp"}},
 		{"missing db", []string{"sample", r.id, "--db", noGrids + ".db"}, []string{"--db"}},
 	}
 	for _, tc := range tests {

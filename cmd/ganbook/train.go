@@ -90,6 +90,8 @@ OUT/samples every --sample-every steps, checkpoints to OUT/checkpoints every
 	fl.Float64Var(&c.RealLabel, "real-label", c.RealLabel, "D's target for real images (1 = plain BCE, 0.9 = one-sided label smoothing)")
 	fl.Float64Var(&c.DropoutD, "dropout-d", c.DropoutD, "dropout rate after each hidden layer of the discriminator while it trains (0 = none)")
 	fl.StringVar(&c.NormD, "norm-d", c.NormD, "normalisation in the dcgan and cdcgan discriminators: batch or none (empty: the architecture's batch norm)")
+	fl.Float64Var(&c.EMA, "ema", c.EMA, "decay of a moving average of G's weights that samples and evaluation use, e.g. 0.999 (0: none, G's raw weights)")
+	fl.IntVar(&c.PreciseBN, "precise-bn", c.PreciseBN, "measure the generator's batch-norm statistics over this many latent vectors before it draws samples or is saved (0: its running averages; dcgan and cdcgan only)")
 	fl.Int64Var(&c.Seed, "seed", c.Seed, "random seed (weights, noise, batch order)")
 	fl.IntVar(&c.SampleEvery, "sample-every", c.SampleEvery, "steps between sample grids (0: only at the end)")
 	fl.IntVar(&c.CheckpointEvery, "checkpoint-every", c.CheckpointEvery, "steps between checkpoints (0: only at the end)")

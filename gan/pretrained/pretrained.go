@@ -70,8 +70,8 @@ const DCGANMNISTProgressCells = 4
 // borders).
 func DCGANMNISTProgress() []byte { return slices.Clone(dcganMNISTProgress) }
 
-// Encode writes g's generator variables in float16, with its configuration
-// and step.
+// Encode writes the variables g draws with (its moving average of G's
+// weights where it has one) in float16, with its configuration and step.
 func Encode(w io.Writer, g *gan.Generator) error {
 	cfg, err := json.Marshal(g.Config())
 	if err != nil {
@@ -81,7 +81,7 @@ func Encode(w io.Writer, g *gan.Generator) error {
 	var values []float32
 	var vars []*model.Variable
 	for v := range g.Store().IterVariables() {
-		if strings.HasPrefix(v.Scope(), gan.GeneratorScope) {
+		if scope := g.Scope(); v.Scope() == scope || strings.HasPrefix(v.Scope(), scope+"/") {
 			vars = append(vars, v)
 		}
 	}

@@ -44,11 +44,22 @@ func (zeroSource) Position() (int, int)               { return 0, 0 }
 func (zeroSource) Seek(int, int) error                { return nil }
 
 // Encode then Decode draws what the checkpoint draws, up to float16 rounding
-// of the weights.
+// of the weights: also for a generator that draws with a moving average of
+// its weights and measured batch-norm statistics.
 func TestRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		model     string
+		ema       float64
+		preciseBN int
+	}{{gan.ModelCMLP, 0, 0}, {gan.ModelCDCGAN, 0.9, 500}} {
+		t.Run(tc.model, func(t *testing.T) { checkRoundTrip(t, tc.model, tc.ema, tc.preciseBN) })
+	}
+}
+
+func checkRoundTrip(t *testing.T, model string, ema float64, preciseBN int) {
 	backend := testBackend(t)
-	cfg := gan.DefaultConfig()
-	cfg.Model, cfg.Batch, cfg.Steps, cfg.SampleEvery, cfg.SampleGrid = gan.ModelCMLP, 8, 2, 0, 2
+	cfg := gan.DefaultConfigFor(model)
+	cfg.Batch, cfg.Steps, cfg.SampleEvery, cfg.SampleGrid, cfg.EMA, cfg.PreciseBN = 8, 2, 0, 2, ema, preciseBN
 	dir := t.TempDir()
 	tr, err := gan.NewTrainer(backend, cfg, zeroSource{}, 2, gan.Options{OutDir: dir})
 	if err != nil {
