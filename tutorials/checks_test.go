@@ -165,14 +165,25 @@ func checkMeasured(t *testing.T, file, text string) {
 
 // recordedValue finds the number after word on the first line of path that
 // starts with line and holds word (word "first": the line's first field); a number's unit or
-// denominator is dropped ("563s" reads as 563, "10/10" as 10).
+// denominator is dropped ("563s" reads as 563, "10/10" as 10). A line ending in @N
+// ("step 7000:@2") is the Nth line that starts with the rest, for records that
+// evaluate the same step more than once.
 func recordedValue(path, line, word string) (float64, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return 0, err
 	}
+	nth := 1
+	if at := strings.LastIndex(line, "@"); at >= 0 {
+		if n, err := strconv.Atoi(line[at+1:]); err == nil && n > 0 {
+			line, nth = line[:at], n
+		}
+	}
 	for _, l := range strings.Split(string(data), "\n") {
 		if !strings.HasPrefix(l, line+" ") {
+			continue
+		}
+		if nth--; nth > 0 {
 			continue
 		}
 		fields := strings.Fields(strings.TrimPrefix(l, line))
@@ -202,7 +213,7 @@ func leadingNumber(field string) (float64, error) {
 func TestRecordedValue(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "r.txt")
-	if err := os.WriteFile(path, []byte("== budget\nfid ganbook 25.31 torch 22.88\nwall ganbook 563s torch 448s (training)\nfid ratio ganbook/torch 1.11\nstep 10000: FID 11.17  coverage 10/10\nelapsed 301.2s\n"), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte("== budget\nfid ganbook 25.31 torch 22.88\nwall ganbook 563s torch 448s (training)\nfid ratio ganbook/torch 1.11\nstep 10000: FID 11.17  coverage 10/10\nelapsed 301.2s\nstep 10000: FID 12.5  coverage 9/10\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -216,6 +227,9 @@ func TestRecordedValue(t *testing.T) {
 		{"fid ratio", "ganbook/torch", 1.11, true},
 		{"step 10000:", "coverage", 10, true},
 		{"step 10000:", "FID", 11.17, true},
+		{"step 10000:@1", "FID", 11.17, true},
+		{"step 10000:@2", "FID", 12.5, true},
+		{"step 10000:@3", "FID", 0, false},
 		{"elapsed", "first", 301.2, true},
 		{"fid", "nobody", 0, false},
 		{"coverage", "torch", 0, false},

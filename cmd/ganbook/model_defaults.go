@@ -11,11 +11,8 @@ import (
 )
 
 // defaultModels are the models whose own defaults the train flags' help
-// lists, each named with the class-conditional model that shares its recipe.
-var defaultModels = []struct{ model, label string }{
-	{gan.ModelMLP, "mlp and cmlp"},
-	{gan.ModelDCGAN, "dcgan and cdcgan"},
-}
+// lists, in the order it names them.
+var defaultModels = []string{gan.ModelMLP, gan.ModelCMLP, gan.ModelDCGAN, gan.ModelCDCGAN}
 
 // applyModelDefaults gives every config setting whose flag was not set on the
 // command line the default of the chosen --model (gan.DefaultConfigFor):
@@ -32,14 +29,15 @@ func applyModelDefaults(fl *pflag.FlagSet, cfg *gan.Config) {
 }
 
 // describeModelDefaults rewrites the help's default of every config flag
-// whose default differs between models, e.g. "(default 128 for mlp and cmlp,
-// 32 for dcgan and cdcgan)". A setting a model leaves unset (absent from its
-// Params) is named only for the models that set it.
+// whose default differs between models, naming the models that share each
+// value, e.g. "(default 128 for mlp and cmlp, 32 for dcgan and cdcgan)". A
+// setting a model leaves unset (absent from its Params) is named only for
+// the models that set it.
 func describeModelDefaults(fl *pflag.FlagSet) {
 	perModel := make([]map[string]any, len(defaultModels))
 	names := map[string]bool{}
 	for i, m := range defaultModels {
-		perModel[i] = gan.DefaultConfigFor(m.model).Params()
+		perModel[i] = gan.DefaultConfigFor(m).Params()
 		for name := range perModel[i] {
 			names[name] = true
 		}
@@ -49,21 +47,35 @@ func describeModelDefaults(fl *pflag.FlagSet) {
 		if flag == nil || name == "model" {
 			continue
 		}
-		first, firstSet := perModel[0][name]
-		differ := false
-		for _, p := range perModel[1:] {
-			v, set := p[name]
-			differ = differ || set != firstSet || v != first
+		// The distinct values in the order of their first model, each with
+		// the models that have it.
+		var values []any
+		models := map[any][]string{}
+		for i, m := range defaultModels {
+			v, set := perModel[i][name]
+			if !set {
+				continue
+			}
+			if _, seen := models[v]; !seen {
+				values = append(values, v)
+			}
+			models[v] = append(models[v], m)
 		}
-		if !differ {
+		if len(values) == 1 && len(models[values[0]]) == len(defaultModels) {
 			continue
 		}
 		var parts []string
-		for i, m := range defaultModels {
-			if v, set := perModel[i][name]; set {
-				parts = append(parts, fmt.Sprintf("%v for %s", v, m.label))
-			}
+		for _, v := range values {
+			parts = append(parts, fmt.Sprintf("%v for %s", v, joinAnd(models[v])))
 		}
 		flag.DefValue = strings.Join(parts, ", ")
 	}
+}
+
+// joinAnd joins names as a sentence lists them: "a", "a and b", "a, b and c".
+func joinAnd(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }

@@ -39,11 +39,7 @@ func TestModelPicksItsDefaults(t *testing.T) {
 			c.Model = gan.ModelCMLP
 			return c
 		}},
-		{"--model cdcgan: the DCGAN's recipe", []string{"--model", "cdcgan"}, func() gan.Config {
-			c := gan.DCGANConfig()
-			c.Model = gan.ModelCDCGAN
-			return c
-		}},
+		{"--model cdcgan: the DCGAN's first recipe", []string{"--model", "cdcgan"}, gan.CDCGANConfig},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cmd, f := newTrainCommandFlags()
@@ -75,6 +71,8 @@ func TestTrainHelpShowsEachModelsDefaults(t *testing.T) {
 		fmt.Sprintf("(default %d for mlp and cmlp, %d for dcgan and cdcgan)", mlp.Steps, dcgan.Steps),
 		fmt.Sprintf("(default %g for mlp and cmlp, %g for dcgan and cdcgan)", mlp.LRD, dcgan.LRD),
 		fmt.Sprintf("(default \"%s for dcgan and cdcgan\")", dcgan.NormD), // pflag quotes a string flag's default
+		fmt.Sprintf("(default %g for mlp, cmlp and cdcgan, %g for dcgan)", mlp.LRG, dcgan.LRG),
+		fmt.Sprintf("(default %d for dcgan)", dcgan.PreciseBN), // unset for the others
 	} {
 		if !strings.Contains(usage, want) {
 			t.Errorf("train --help lacks %q:\n%s", want, usage)
@@ -82,14 +80,14 @@ func TestTrainHelpShowsEachModelsDefaults(t *testing.T) {
 	}
 }
 
-// A setting both models share keeps the single default in the help.
+// A setting every model shares keeps the single default in the help.
 func TestTrainHelpShowsSharedDefaultsOnce(t *testing.T) {
 	mlp, dcgan := gan.DefaultConfig(), gan.DCGANConfig()
-	if mlp.LRG != dcgan.LRG {
-		t.Fatalf("the models' lr_g differ (%g, %g): pick a shared setting", mlp.LRG, dcgan.LRG)
+	if mlp.Beta1 != dcgan.Beta1 || mlp.Beta1 != gan.CDCGANConfig().Beta1 {
+		t.Fatalf("the models' beta1 differ: pick a shared setting")
 	}
 	usage := newTrainCommand().Flags().FlagUsages()
-	if want := fmt.Sprintf("(default %g)", mlp.LRG); !strings.Contains(usage, want) {
+	if want := fmt.Sprintf("Adam β1 for both optimisers (default %g)", mlp.Beta1); !strings.Contains(usage, want) {
 		t.Errorf("train --help lacks %q:\n%s", want, usage)
 	}
 }
