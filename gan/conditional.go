@@ -210,16 +210,7 @@ func (t *Trainer) buildConditionalExecs() error {
 	if err != nil {
 		return err
 	}
-	generate := func(scope string) (*model.Exec, error) {
-		return model.NewExec(t.backend, t.store, func(s *model.Scope, z, classes *Node) *Node {
-			return arch.CondGenerator(s.Store().Scope(scope), z, classes, Inference)
-		})
-	}
-	if t.generate, err = generate(GeneratorScope); err != nil {
-		return err
-	}
-	t.generateAveraged, err = generate(GeneratorEMAScope)
-	return err
+	return t.buildGenerateExecs()
 }
 
 // GenerateClasses draws one image per latent vector of z ([n·latent]) of the

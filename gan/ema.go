@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph ops read as math.
 	"github.com/gomlx/gomlx/core/tensors"
@@ -48,9 +47,8 @@ func emaDecay(decay float64, t int64) float64 {
 // [adam] it runs on the host where the backend shares buffers and in the
 // training graph elsewhere, in the same variables.
 type movingAverage struct {
-	decay   float64
-	onHost  bool
-	backend compute.Backend
+	decay  float64
+	onHost bool
 
 	src, avg []*model.Variable
 	step     *model.Variable // the generator optimiser's step counter

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/gomlx/compute"
-	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph ops read as math.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
@@ -136,29 +135,14 @@ func NewGenerator(backend compute.Backend, cfg Config, store *model.Store, step 
 	// A generator variable missing from the store would be initialised at
 	// random and draw noise that passes for a result.
 	scope := generatorScopeFor(cfg)
-	hasGenerator := false
-	for v := range store.IterVariables() {
-		if inScope(v.Scope(), scope) {
-			hasGenerator = true
-			break
-		}
-	}
+	hasGenerator := len(variablesIn(store, scope)) > 0
 	switch {
 	case !hasGenerator && scope == GeneratorEMAScope:
 		return nil, fmt.Errorf("no moving average of the generator (%s), which the run's ema %g needs", GeneratorEMAScope, cfg.EMA)
 	case !hasGenerator:
 		return nil, errors.New("no generator variables")
 	}
-	var exec *model.Exec
-	if arch.Classes > 0 {
-		exec, err = model.NewExec(backend, store, func(s *model.Scope, z, classes *Node) *Node {
-			return arch.CondGenerator(s.Store().Scope(scope), z, classes, Inference)
-		})
-	} else {
-		exec, err = model.NewExec(backend, store, func(s *model.Scope, z *Node) *Node {
-			return arch.Generator(s.Store().Scope(scope), z, Inference)
-		})
-	}
+	exec, err := generatorExec(backend, store, arch, scope, Inference)
 	if err != nil {
 		return nil, err
 	}

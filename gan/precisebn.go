@@ -3,9 +3,7 @@ package gan
 import (
 	"fmt"
 	"math/rand/v2"
-	"strings"
 
-	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph ops read as math.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -33,34 +31,19 @@ func PreciseBNLatents(seed int64, batches, latent int) []float32 {
 	return z
 }
 
-// inScope reports whether a variable of scope variableScope lies in scope.
-func inScope(variableScope, scope string) bool {
-	return variableScope == scope || strings.HasPrefix(variableScope, scope+"/")
-}
-
 // measureBatchNorm sets the running statistics of g's batch norms, in its
 // own store, to their mean over [Config.PreciseBN]'s batches of latent
 // vectors (the batch statistics of each, as G computes them in training).
 func (g *Generator) measureBatchNorm() error {
 	if g.measure == nil {
-		arch := g.arch
 		var err error
-		if arch.Classes > 0 {
-			g.measure, err = model.NewExec(g.backend, g.store, func(s *model.Scope, z, classes *Node) *Node {
-				return arch.CondGenerator(s.Store().Scope(g.scope), z, classes, Calibration)
-			})
-		} else {
-			g.measure, err = model.NewExec(g.backend, g.store, func(s *model.Scope, z *Node) *Node {
-				return arch.Generator(s.Store().Scope(g.scope), z, Calibration)
-			})
-		}
-		if err != nil {
+		if g.measure, err = generatorExec(g.backend, g.store, g.arch, g.scope, Calibration); err != nil {
 			return err
 		}
 	}
 	var stats []*model.Variable
-	for v := range g.store.IterVariables() {
-		if name := v.Name(); inScope(v.Scope(), g.scope) && (name == "running_mean" || name == "running_var") {
+	for _, v := range variablesIn(g.store, g.scope) {
+		if name := v.Name(); name == "running_mean" || name == "running_var" {
 			stats = append(stats, v)
 		}
 	}
@@ -120,12 +103,7 @@ func (t *Trainer) sampler() (*Generator, error) {
 	if t.samplerGen != nil && t.samplerGen.scope == scope && t.samplerGen.step == t.step {
 		return t.samplerGen, nil
 	}
-	var vars []*model.Variable
-	for v := range t.store.IterVariables() {
-		if inScope(v.Scope(), scope) {
-			vars = append(vars, v)
-		}
-	}
+	vars := variablesIn(t.store, scope)
 	if len(vars) == 0 {
 		// No graph has used the variables yet: before the first step they do
 		// not exist, after a resume they are still in the checkpoint. A call
@@ -141,49 +119,44 @@ func (t *Trainer) sampler() (*Generator, error) {
 		for _, o := range out {
 			o.FinalizeAll()
 		}
-		for v := range t.store.IterVariables() {
-			if inScope(v.Scope(), scope) {
-				vars = append(vars, v)
-			}
-		}
-		if len(vars) == 0 {
+		if vars = variablesIn(t.store, scope); len(vars) == 0 {
 			return nil, fmt.Errorf("no generator variables in %s", scope)
 		}
 	}
-	reuse := t.samplerGen != nil && t.samplerGen.scope == scope
-	store := model.NewStore()
-	if reuse {
-		store = t.samplerGen.store
+	if t.samplerGen == nil || t.samplerGen.scope != scope {
+		store := model.NewStore()
+		for _, v := range vars {
+			value, err := v.MustValue().LocalClone()
+			if err == nil {
+				_, err = store.CreateVariable(v.Path(), value)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("copying %s: %w", v.Path(), err)
+			}
+		}
+		cfg := t.cfg
+		if scope == GeneratorScope {
+			cfg.EMA = 0 // before the first step a run with a moving average draws with G's weights
+		}
+		g, err := NewGenerator(t.backend, cfg, store, t.step) // measures the statistics
+		if err != nil {
+			return nil, err
+		}
+		t.samplerGen = g
+		return g, nil
 	}
 	for _, v := range vars {
 		value, err := v.MustValue().LocalClone()
-		if err != nil {
-			return nil, fmt.Errorf("copying %s: %w", v.Path(), err)
-		}
-		if reuse {
-			err = store.GetVariable(v.Path()).SetValue(value)
-		} else {
-			_, err = store.CreateVariable(v.Path(), value)
+		if err == nil {
+			err = t.samplerGen.store.GetVariable(v.Path()).SetValue(value)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("copying %s: %w", v.Path(), err)
 		}
 	}
-	if reuse {
-		t.samplerGen.step = t.step
-		if err := t.samplerGen.measureBatchNorm(); err != nil {
-			return nil, err
-		}
-		return t.samplerGen, nil
-	}
-	cfg := t.cfg
-	if scope == GeneratorScope {
-		cfg.EMA = 0 // before the first step a run with a moving average draws with G's weights
-	}
-	g, err := NewGenerator(t.backend, cfg, store, t.step)
-	if err != nil {
+	t.samplerGen.step = t.step
+	if err := t.samplerGen.measureBatchNorm(); err != nil {
 		return nil, err
 	}
-	t.samplerGen = g
-	return g, nil
+	return t.samplerGen, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"math"
 	"math/rand/v2"
@@ -214,7 +215,7 @@ func (t *Trainer) buildExecs() error {
 	t.adamD = newAdam(t.store.Scope(DiscriminatorScope), cfg.LRD, cfg, t.backend, t.opts.adamInGraph)
 	t.adamG = newAdam(t.store.Scope(GeneratorScope), cfg.LRG, cfg, t.backend, t.opts.adamInGraph)
 	if cfg.EMA > 0 {
-		t.emaG = &movingAverage{decay: cfg.EMA, onHost: t.adamG.onHost, backend: t.backend}
+		t.emaG = &movingAverage{decay: cfg.EMA, onHost: t.adamG.onHost}
 	}
 	if arch.Classes > 0 {
 		return t.buildConditionalExecs()
@@ -248,16 +249,41 @@ func (t *Trainer) buildExecs() error {
 	if err != nil {
 		return err
 	}
-	generate := func(scope string) (*model.Exec, error) {
-		return model.NewExec(t.backend, t.store, func(s *model.Scope, z *Node) *Node {
-			return arch.Generator(s.Store().Scope(scope), z, Inference)
-		})
-	}
-	if t.generate, err = generate(GeneratorScope); err != nil {
+	return t.buildGenerateExecs()
+}
+
+// buildGenerateExecs builds the graphs that draw with G's raw weights and
+// with their moving average.
+func (t *Trainer) buildGenerateExecs() (err error) {
+	if t.generate, err = generatorExec(t.backend, t.store, t.arch, GeneratorScope, Inference); err != nil {
 		return err
 	}
-	t.generateAveraged, err = generate(GeneratorEMAScope)
+	t.generateAveraged, err = generatorExec(t.backend, t.store, t.arch, GeneratorEMAScope, Inference)
 	return err
+}
+
+// generatorExec is arch's generator on the variables of scope in store, in
+// phase: z (and, for a conditional model, one-hot classes) in, images out.
+func generatorExec(backend compute.Backend, store *model.Store, arch Architecture, scope string, phase Phase) (*model.Exec, error) {
+	if arch.Classes > 0 {
+		return model.NewExec(backend, store, func(s *model.Scope, z, classes *Node) *Node {
+			return arch.CondGenerator(s.Store().Scope(scope), z, classes, phase)
+		})
+	}
+	return model.NewExec(backend, store, func(s *model.Scope, z *Node) *Node {
+		return arch.Generator(s.Store().Scope(scope), z, phase)
+	})
+}
+
+// variablesIn returns the variables of store in scope or below it.
+func variablesIn(store *model.Store, scope string) []*model.Variable {
+	var vars []*model.Variable
+	for v := range store.IterVariables() {
+		if s := v.Scope(); s == scope || strings.HasPrefix(s, scope+"/") {
+			vars = append(vars, v)
+		}
+	}
+	return vars
 }
 
 // generatorUpdateGraph builds G's gradients for loss and, where they run in
