@@ -27,12 +27,17 @@ type addMulKernelSetter interface {
 	SetAddMulFloat32(add, mul func(lhs, rhs, output []float32))
 }
 
+type subMaxMinKernelSetter interface {
+	SetSubMaxMinFloat32(sub, max, min func(lhs, rhs, output []float32))
+}
+
 // useFastKernels makes a go backend run its float32 matrix products with
 // internal/gemm (1.4–2.5× the throughput of GoMLX v0.28.2's own AVX-512
 // kernel on the GANs' matrices: BenchmarkMatMul in internal/gemm) and its
 // float32 sigmoids with internal/vecmath (about 8×, within 2 ulps:
-// BenchmarkSigmoid), and its float32 Add and Mul without broadcasting with
-// internal/vecmath too (the same bits, vectorized: BenchmarkAddMul). Each
+// BenchmarkSigmoid), and its float32 Add, Mul, Sub, Max and Min without
+// broadcasting with internal/vecmath too (the same bits, vectorized:
+// BenchmarkAddMul). Each
 // needs AVX-512 and the patched module; what it installs, BackendDescription
 // names.
 func useFastKernels(b compute.Backend) {
@@ -48,6 +53,10 @@ func useFastKernels(b compute.Backend) {
 	if setter, ok := b.(addMulKernelSetter); ok && vecmath.HasSIMD {
 		setter.SetAddMulFloat32(vecmath.Add, vecmath.Mul)
 		names = append(names, "float32 add, mul: ganbook internal/vecmath (AVX-512)")
+	}
+	if setter, ok := b.(subMaxMinKernelSetter); ok && vecmath.HasSIMD {
+		setter.SetSubMaxMinFloat32(vecmath.Sub, vecmath.Max, vecmath.Min)
+		names = append(names, "float32 sub, max, min: ganbook internal/vecmath (AVX-512)")
 	}
 	if len(names) > 0 {
 		installedKernels.Store(b, strings.Join(names, ", "))

@@ -36,3 +36,65 @@ func mulSIMD(a, b, out []float32) int {
 	}
 	return n
 }
+
+func subSIMD(a, b, out []float32) int {
+	n := len(a) &^ 15
+	if len(b) == 1 {
+		c := archsimd.BroadcastFloat32x16(b[0])
+		for i := 0; i < n; i += 16 {
+			archsimd.LoadFloat32x16Slice(a[i:]).Sub(c).StoreSlice(out[i:])
+		}
+		return n
+	}
+	b = b[:len(a)]
+	for i := 0; i < n; i += 16 {
+		archsimd.LoadFloat32x16Slice(a[i:]).Sub(archsimd.LoadFloat32x16Slice(b[i:])).StoreSlice(out[i:])
+	}
+	return n
+}
+
+// maxSIMD and minSIMD follow Go's max and min, not VMAXPS/VMINPS alone: those
+// return one fixed operand when either is NaN or both are zero. Equal values
+// (±0 included) take the bitwise and (max: +0 unless both are −0) or or
+// (min), a NaN operand is passed through.
+func maxSIMD(a, b, out []float32) int {
+	n := len(a) &^ 15
+	if len(b) == 1 {
+		c := archsimd.BroadcastFloat32x16(b[0])
+		for i := 0; i < n; i += 16 {
+			maxOf(archsimd.LoadFloat32x16Slice(a[i:]), c).StoreSlice(out[i:])
+		}
+		return n
+	}
+	b = b[:len(a)]
+	for i := 0; i < n; i += 16 {
+		maxOf(archsimd.LoadFloat32x16Slice(a[i:]), archsimd.LoadFloat32x16Slice(b[i:])).StoreSlice(out[i:])
+	}
+	return n
+}
+
+func minSIMD(a, b, out []float32) int {
+	n := len(a) &^ 15
+	if len(b) == 1 {
+		c := archsimd.BroadcastFloat32x16(b[0])
+		for i := 0; i < n; i += 16 {
+			minOf(archsimd.LoadFloat32x16Slice(a[i:]), c).StoreSlice(out[i:])
+		}
+		return n
+	}
+	b = b[:len(a)]
+	for i := 0; i < n; i += 16 {
+		minOf(archsimd.LoadFloat32x16Slice(a[i:]), archsimd.LoadFloat32x16Slice(b[i:])).StoreSlice(out[i:])
+	}
+	return n
+}
+
+func maxOf(x, y archsimd.Float32x16) archsimd.Float32x16 {
+	r := x.AsInt32x16().And(y.AsInt32x16()).AsFloat32x16().Merge(x.Max(y), x.Equal(y))
+	return y.Merge(x.Merge(r, x.IsNaN()), y.IsNaN())
+}
+
+func minOf(x, y archsimd.Float32x16) archsimd.Float32x16 {
+	r := x.AsInt32x16().Or(y.AsInt32x16()).AsFloat32x16().Merge(x.Min(y), x.Equal(y))
+	return y.Merge(x.Merge(r, x.IsNaN()), y.IsNaN())
+}

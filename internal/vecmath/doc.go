@@ -2,9 +2,10 @@
 // AVX-512 where the build and the CPU allow it, for the go backend (see
 // gan/fastkernels.go). GoMLX v0.28.2's go backend computes each value in
 // float64 with math.Exp, one at a time; the MLP generator's output sigmoid
-// alone then cost ~9 % of a training step. Add and Mul replace its
-// value-by-value float32 loops for same-shape and scalar operands (about a
-// sixth of a DCGAN training step: BenchmarkAddMul).
+// alone then cost ~9 % of a training step. Add, Mul, Sub, Max and Min
+// replace its value-by-value float32 loops for same-shape and scalar operands
+// (Add and Mul were about a sixth of a DCGAN training step, Max and Min,
+// mostly the LeakyReLU's slope, about a twentieth: BenchmarkAddMul).
 //
 // Accuracy: Sigmoid is within 3 float32 ulps of the exactly rounded value
 // (tested over a dense sweep against float64), NaN stays NaN.

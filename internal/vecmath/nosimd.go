@@ -9,3 +9,9 @@ func sigmoidSIMD(in, out []float32) int { return 0 }
 func addSIMD(a, b, out []float32) int { return 0 }
 
 func mulSIMD(a, b, out []float32) int { return 0 }
+
+func subSIMD(a, b, out []float32) int { return 0 }
+
+func maxSIMD(a, b, out []float32) int { return 0 }
+
+func minSIMD(a, b, out []float32) int { return 0 }

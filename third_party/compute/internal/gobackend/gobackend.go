@@ -139,6 +139,20 @@ type Backend struct {
 	// operands have the same shape or whose rhs is a single value (ganbook
 	// patch, see SetAddMulFloat32).
 	AddFloat32, MulFloat32 func(lhs, rhs, output []float32)
+
+	// SubFloat32, MaxFloat32 and MinFloat32, when set, compute float32 Sub,
+	// Max and Min likewise (ganbook patch, see SetSubMaxMinFloat32).
+	SubFloat32, MaxFloat32, MinFloat32 func(lhs, rhs, output []float32)
+}
+
+// SetSubMaxMinFloat32 installs the functions that compute float32 Sub, Max
+// and Min instead of the built-in loops when no broadcasting is needed
+// (ganbook patch), with SetAddMulFloat32's rules: sub(lhs, rhs, output) sets
+// output[i] = lhs[i] − rhs[i], or lhs[i] − rhs[0] when len(rhs) == 1; max and
+// min give what Go's max and min give (NaN for a NaN operand, +0 for max(+0,
+// −0), −0 for min). Set them before any computation runs; nil removes one.
+func (b *Backend) SetSubMaxMinFloat32(sub, max, min func(lhs, rhs, output []float32)) {
+	b.SubFloat32, b.MaxFloat32, b.MinFloat32 = sub, max, min
 }
 
 // SetAddMulFloat32 installs the functions that compute float32 Add and Mul

@@ -356,6 +356,10 @@ func execSub(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobacke
 		execSubNumericGeneric(lhs.Flat.([]int64), rhs.Flat.([]int64), output.Flat.([]int64), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
 
 	case dtypes.Float32:
+		if kernel := backend.SubFloat32; kernel != nil && (len(rhs.Flat.([]float32)) == 1 || lhs.RawShape.Equal(rhs.RawShape)) { // ganbook patch
+			kernel(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32))
+			break
+		}
 		execSubNumericGeneric(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
 
 	case dtypes.Float64:
@@ -1192,6 +1196,10 @@ func execMax(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobacke
 		execMaxNumericGeneric(lhs.Flat.([]int64), rhs.Flat.([]int64), output.Flat.([]int64), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
 
 	case dtypes.Float32:
+		if kernel := backend.MaxFloat32; kernel != nil && (len(rhs.Flat.([]float32)) == 1 || lhs.RawShape.Equal(rhs.RawShape)) { // ganbook patch
+			kernel(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32))
+			break
+		}
 		execMaxNumericGeneric(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
 
 	case dtypes.Float64:
@@ -1331,6 +1339,10 @@ func execMin(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobacke
 		execMinNumericGeneric(lhs.Flat.([]int64), rhs.Flat.([]int64), output.Flat.([]int64), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
 
 	case dtypes.Float32:
+		if kernel := backend.MinFloat32; kernel != nil && (len(rhs.Flat.([]float32)) == 1 || lhs.RawShape.Equal(rhs.RawShape)) { // ganbook patch
+			kernel(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32))
+			break
+		}
 		execMinNumericGeneric(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
 
 	case dtypes.Float64:
