@@ -4,7 +4,9 @@ package vecmath
 
 import "simd/archsimd"
 
-// addSIMD and mulSIMD do 16 values at a time and return how many they did.
+// addSIMD, mulSIMD, subSIMD, maxSIMD and minSIMD do 16 values at a time and
+// return how many they did. Each has its own loop so that the operation
+// compiles inline.
 func addSIMD(a, b, out []float32) int {
 	n := len(a) &^ 15
 	if len(b) == 1 {
