@@ -9,12 +9,9 @@ import (
 const xlaBackendName = "xla"
 
 // LeakyReLU returns x for x > 0 and alpha·x otherwise (PyTorch's LeakyReLU;
-// the DCGAN uses alpha 0.2), as x·slope with slope = 1 or alpha, and its
-// backward pass as v·slope with the same slope node (withCustomVJP). The
-// gradient at x = 0 is alpha, as in PyTorch. The slope is not wrapped in
-// StopGradient where it is computed: the go backend executes StopGradient as
-// a copy of its operand whenever the operand has another user, and the
-// backward pass is one.
+// the DCGAN uses alpha 0.2), as x·slope with slope = 1 or alpha taken out of
+// the gradient, so the backward pass is one multiply. The gradient at x = 0
+// is alpha, as in PyTorch.
 //
 // For 0 ≤ alpha ≤ 1 the slope is computed without branches:
 // slope = min(max(x·2⁷⁵·2⁷⁵, alpha), 1). Every positive float32 or float64
@@ -38,16 +35,7 @@ func LeakyReLU(x *graph.Node, alpha float64) *graph.Node {
 	} else {
 		slope = graph.Where(graph.GreaterThan(x, graph.ScalarZero(g, dt)), graph.ScalarOne(g, dt), graph.Scalar(g, dt, alpha))
 	}
-	return withCustomVJP([]*graph.Node{x}, func(xs []*graph.Node, live bool) *graph.Node {
-		if live {
-			return graph.Mul(xs[0], slope)
-		}
-		// The alternate, which the autodiff walks but nothing executes:
-		// without StopGradient it would also differentiate the slope.
-		return graph.Mul(xs[0], graph.StopGradient(slope))
-	}, func(v *graph.Node) []*graph.Node {
-		return []*graph.Node{graph.Mul(v, slope)}
-	})
+	return graph.Mul(x, graph.StopGradient(slope))
 }
 
 // ReLU returns max(0, x) as [LeakyReLU] with alpha 0 (negative inputs give
