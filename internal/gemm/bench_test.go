@@ -18,24 +18,26 @@ import (
 //
 //	GOEXPERIMENT=simd go test -run '^$' -bench MatMul ./internal/gemm/
 var benchShapes = []struct {
-	batch, m, n, k int
-	bTransposed    bool
+	batch, m, n, k           int
+	bTransposed, aTransposed bool
 }{
-	{1, 128, 512, 784, false}, // D's first layer
-	{1, 128, 784, 512, false}, // G's output layer
-	{1, 128, 784, 512, true},  // ∂x of D's first layer: v·Wᵀ
-	{1, 784, 512, 128, false}, // ∂W of D's first layer: xᵀ·v
-	{1, 128, 256, 512, false},
-	{1, 128, 128, 256, false},
-	{1, 3136, 128, 256, false}, // DCGAN convolutions as matmuls
-	{1, 128, 256, 3136, false},
-	{1, 3136, 256, 128, true},
-	{448, 14, 64, 28, false}, // the DCGAN's row selections
-	{896, 28, 64, 14, false},
-	{64, 14, 896, 28, false},
-	{64, 7, 1792, 14, false},
-	{1, 12544, 64, 1, false}, // a broadcast written as a product
-	{1, 1, 512, 128, false},  // a sum over the batch written as a product
+	{1, 128, 512, 784, false, false}, // D's first layer
+	{1, 128, 784, 512, false, false}, // G's output layer
+	{1, 128, 784, 512, true, false},  // ∂x of D's first layer: v·Wᵀ
+	{1, 784, 512, 128, false, false}, // ∂W of D's first layer: xᵀ·v, x row-major
+	{1, 784, 512, 128, false, true},  // the same as the go backend hands it: xᵀ read from x [128, 784]
+	{1, 128, 256, 512, false, false},
+	{1, 128, 128, 256, false, false},
+	{1, 3136, 128, 256, false, false}, // DCGAN convolutions as matmuls
+	{1, 128, 256, 3136, false, false},
+	{1, 256, 128, 3136, false, true}, // a DCGAN kernel gradient: patchesᵀ·v
+	{1, 3136, 256, 128, true, false},
+	{448, 14, 64, 28, false, false}, // the DCGAN's row selections
+	{896, 28, 64, 14, false, false},
+	{64, 14, 896, 28, false, false},
+	{64, 7, 1792, 14, false, false},
+	{1, 12544, 64, 1, false, false}, // a broadcast written as a product
+	{1, 1, 512, 128, false, false},  // a sum over the batch written as a product
 }
 
 func BenchmarkMatMul(b *testing.B) {
@@ -52,12 +54,15 @@ func BenchmarkMatMul(b *testing.B) {
 		if sh.bTransposed {
 			name += "T"
 		}
+		if sh.aTransposed {
+			name = "T" + name
+		}
 		a, bm := randomSlice(rng, sh.batch*sh.m*sh.k), randomSlice(rng, sh.batch*sh.k*sh.n)
 		c := make([]float32, sh.batch*sh.m*sh.n)
 		flops := 2 * float64(sh.batch*sh.m*sh.n*sh.k)
 		b.Run(name+"/ganbook", func(b *testing.B) {
 			for range b.N {
-				MatMul(false, sh.bTransposed, a, bm, sh.batch, sh.m, sh.n, sh.k, c, runtime.GOMAXPROCS(0))
+				MatMul(sh.aTransposed, sh.bTransposed, a, bm, sh.batch, sh.m, sh.n, sh.k, c, runtime.GOMAXPROCS(0))
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
@@ -72,14 +77,18 @@ func BenchmarkMatMul(b *testing.B) {
 			if sh.bTransposed {
 				bDims = []int{sh.batch, sh.n, sh.k}
 			}
-			at := tensors.FromFlatDataAndDimensions(a, sh.batch, sh.m, sh.k)
+			aDims, aContract := []int{sh.batch, sh.m, sh.k}, 2
+			if sh.aTransposed {
+				aDims, aContract = []int{sh.batch, sh.k, sh.m}, 1
+			}
+			at := tensors.FromFlatDataAndDimensions(a, aDims...)
 			bt := tensors.FromFlatDataAndDimensions(bm, bDims...)
 			exec := graph.MustNewExec(backend, func(x, y *graph.Node) *graph.Node {
 				contract := 1
 				if sh.bTransposed {
 					contract = 2
 				}
-				return graph.DotGeneral(x, []int{2}, []int{0}, y, []int{contract}, []int{0})
+				return graph.DotGeneral(x, []int{aContract}, []int{0}, y, []int{contract}, []int{0})
 			})
 			exec.MustCall(at, bt)[0].FinalizeAll()
 			b.ResetTimer()

@@ -247,13 +247,10 @@ func (x *matrices) packA(dst []float32, rows span, p0, kc int) {
 			i := rows.lo + ib*tileRows
 			h := min(tileRows, rows.hi-i)
 			if h == tileRows {
-				// Whole blocks value by value: a copy call per 8 values
-				// would cost more than the moves.
-				for p := range kc {
-					d := dst[(ib*kc+p)*tileRows:][:tileRows:tileRows]
-					v := x.a[(p0+p)*x.m+i:][:tileRows:tileRows]
-					d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]
-				}
+				// One 8-value move per contraction step.
+				_ = dst[(ib+1)*kc*tileRows-1]
+				_ = x.a[(p0+kc-1)*x.m+i+tileRows-1]
+				gatherRows(&dst[ib*kc*tileRows], &x.a[p0*x.m+i], x.m, kc)
 				continue
 			}
 			for p := range kc {

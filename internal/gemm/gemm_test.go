@@ -43,9 +43,9 @@ func kernels(t *testing.T, f func(t *testing.T)) {
 	if Available {
 		t.Run("asm", f)
 	}
-	saved, savedT := microKernel, transpose
-	microKernel, transpose = kernelGo, transposeGo
-	defer func() { microKernel, transpose = saved, savedT }()
+	saved, savedT, savedG := microKernel, transpose, gatherRows
+	microKernel, transpose, gatherRows = kernelGo, transposeGo, gatherRowsGo
+	defer func() { microKernel, transpose, gatherRows = saved, savedT, savedG }()
 	t.Run("go", f)
 }
 

@@ -14,6 +14,11 @@ func kernel8x32(kc int, a *float32, aRow, aStep int, b *float32, ldb int, c *flo
 //go:noescape
 func transpose8(rows *[8]*float32, dst *float32, dstStride int, blocks int)
 
+// gatherRows8 copies 8 adjacent values from each of n rows (transpose_amd64.s).
+//
+//go:noescape
+func gatherRows8(dst *float32, src *float32, srcStride int, n int)
+
 func available() bool { return cpu.X86.HasAVX512F }
 
 // microKernel and transpose are the assembly versions where the CPU has
@@ -21,10 +26,11 @@ func available() bool { return cpu.X86.HasAVX512F }
 var (
 	microKernel = kernelGo
 	transpose   = transposeGo
+	gatherRows  = gatherRowsGo
 )
 
 func init() {
 	if available() {
-		microKernel, transpose = kernel8x32, transpose8
+		microKernel, transpose, gatherRows = kernel8x32, transpose8, gatherRows8
 	}
 }

@@ -37,3 +37,11 @@ func transposeGo(rows *[8]*float32, dst *float32, dstStride int, blocks int) {
 		}
 	}
 }
+
+// gatherRowsGo is gatherRows8 in plain Go.
+func gatherRowsGo(dst *float32, src *float32, srcStride int, n int) {
+	for p := range n {
+		out := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(dst), 4*8*p)), 8)
+		copy(out, unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(src), 4*p*srcStride)), 8))
+	}
+}

@@ -5,6 +5,7 @@ package gemm
 var (
 	microKernel = kernelGo
 	transpose   = transposeGo
+	gatherRows  = gatherRowsGo
 )
 
 func available() bool { return false }

@@ -83,3 +83,51 @@ loop:
 	JNZ  loop
 	VZEROUPPER
 	RET
+
+// func gatherRows8(dst *float32, src *float32, srcStride int, n int)
+//
+// For p < n: dst[8p : 8p+8] = src[p*srcStride : p*srcStride+8] (srcStride
+// in values): eight adjacent values of n rows, one 256-bit move each, four
+// rows per iteration.
+TEXT ·gatherRows8(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ srcStride+16(FP), BX
+	SHLQ $2, BX
+	MOVQ n+24(FP), CX
+	CMPQ CX, $4
+	JLT  tail
+
+four:
+	VMOVUPS (SI), Y0
+	ADDQ    BX, SI
+	VMOVUPS (SI), Y1
+	ADDQ    BX, SI
+	VMOVUPS (SI), Y2
+	ADDQ    BX, SI
+	VMOVUPS (SI), Y3
+	ADDQ    BX, SI
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ    $128, DI
+	SUBQ    $4, CX
+	CMPQ    CX, $4
+	JGE     four
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+
+one:
+	VMOVUPS (SI), Y0
+	ADDQ    BX, SI
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     one
+
+done:
+	VZEROUPPER
+	RET
