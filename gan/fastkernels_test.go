@@ -183,8 +183,10 @@ func TestFastSigmoidMatchesGoMLX(t *testing.T) {
 }
 
 // The Add, Mul, Sub, Max and Min installed by NewBackend give GoMLX's bits
-// (NaN and signed zeros among the operands), and run for same-shape and
-// scalar operands; broadcasting stays with GoMLX.
+// (NaN and signed zeros among the operands), and run for same-shape operands,
+// a scalar on the right (or either side of Add) and a row of 16 or more
+// values broadcast along the leading axes, on either side; other broadcasts
+// stay with GoMLX.
 func TestFastElementwiseMatchGoMLX(t *testing.T) {
 	fast := newGoBackend(t)
 	addMul, patched := fast.(addMulKernelSetter)
@@ -220,6 +222,7 @@ func TestFastElementwiseMatchGoMLX(t *testing.T) {
 	scalarOf := func(b *graph.Node, i int) *graph.Node {
 		return graph.Reshape(graph.SliceAxis(graph.Reshape(b, 6*37), 0, graph.AxisElem(i)))
 	}
+	rowOf := func(b *graph.Node) *graph.Node { return graph.SliceAxis(b, 0, graph.AxisRange(0, 1)) }
 	for _, tc := range []struct {
 		name      string
 		f         func(a, b *graph.Node) *graph.Node
@@ -237,7 +240,28 @@ func TestFastElementwiseMatchGoMLX(t *testing.T) {
 		{"sub from a scalar", func(a, b *graph.Node) *graph.Node { return graph.Sub(scalarOf(b, 5), a) }, []int{6, 37}, false},
 		{"max with a scalar -0", func(a, b *graph.Node) *graph.Node { return graph.Max(a, scalarOf(b, 1)) }, []int{6, 37}, true},
 		{"min with a scalar NaN", func(a, b *graph.Node) *graph.Node { return graph.Min(a, scalarOf(b, 3)) }, []int{6, 37}, true},
-		{"mul broadcasting a row", func(a, b *graph.Node) *graph.Node { return graph.Mul(a, graph.SliceAxis(b, 0, graph.AxisRange(0, 1))) }, []int{6, 37}, false},
+		{"mul by a row", func(a, b *graph.Node) *graph.Node { return graph.Mul(a, rowOf(b)) }, []int{6, 37}, true},
+		{"add a row on the left", func(a, b *graph.Node) *graph.Node { return graph.Add(rowOf(b), a) }, []int{6, 37}, true},
+		{"sub a row", func(a, b *graph.Node) *graph.Node { return graph.Sub(a, rowOf(b)) }, []int{6, 37}, true},
+		{"sub from a row", func(a, b *graph.Node) *graph.Node { return graph.Sub(rowOf(b), a) }, []int{6, 37}, true},
+		{"max with a row", func(a, b *graph.Node) *graph.Node { return graph.Max(a, rowOf(b)) }, []int{6, 37}, true},
+		{"min with a row", func(a, b *graph.Node) *graph.Node { return graph.Min(rowOf(b), a) }, []int{6, 37}, true},
+		{"mul by a row over two leading axes", func(a, b *graph.Node) *graph.Node {
+			return graph.Mul(graph.Reshape(a, 2, 3, 37), graph.Reshape(rowOf(b), 1, 1, 37))
+		}, []int{6, 37}, true},
+		{"mul by a row broadcast along the last axis too", func(a, b *graph.Node) *graph.Node {
+			return graph.Mul(graph.Reshape(a, 3, 37, 2), graph.Reshape(rowOf(b), 1, 37, 1))
+		}, []int{6, 37}, false},
+		{"add a column", func(a, b *graph.Node) *graph.Node { return graph.Add(a, graph.SliceAxis(b, 1, graph.AxisRange(0, 1))) }, []int{6, 37}, false},
+		{"add a row narrower than 16", func(a, b *graph.Node) *graph.Node {
+			return graph.Add(graph.Reshape(a, 37, 6), rowOf(graph.Reshape(b, 37, 6)))
+		}, []int{6, 37}, false},
+		{"mul by a row between axes", func(a, b *graph.Node) *graph.Node {
+			return graph.Mul(graph.Reshape(a, 2, 3, 37), graph.Reshape(rowOf(graph.Reshape(b, 2, 111)), 1, 3, 37))
+		}, []int{6, 37}, true},
+		{"mul broadcasting a middle axis", func(a, b *graph.Node) *graph.Node {
+			return graph.Mul(graph.Reshape(a, 2, 3, 37), graph.Reshape(graph.SliceAxis(graph.Reshape(b, 2, 111), 1, graph.AxisRange(0, 37)), 2, 1, 37))
+		}, []int{6, 37}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			calls.Store(0)

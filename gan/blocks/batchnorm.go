@@ -97,9 +97,11 @@ func BatchNorm(scope *model.Scope, x *graph.Node, training bool, opts ...BatchNo
 	runVarVar := scope.WithInitializer(graph.Ones).VariableWithShape("running_var", vshape).SetTrainable(false)
 
 	// All batch-sized work is on x as [rows, features]; sums over the rows
-	// and broadcasts back to them are matmuls with a ones vector (sumRows,
-	// broadcastRows), which the go backend runs far faster than ReduceSum,
-	// BroadcastInDim or element-wise ops with implicit broadcasting.
+	// are matmuls with a ones vector (sumRows), which the go backend runs far
+	// faster than ReduceSum, and per-feature values meet the rows as
+	// rowOperand gives them (in the training pass, whose gradient is written
+	// out; inference keeps broadcastRows's products, which autodiff handles
+	// without BroadcastInDim).
 	x2 := graph.Reshape(x, rows, features)
 	if !training {
 		// Inference: y = x·s + (beta − μ·s). Rsqrt is avoided throughout
@@ -125,12 +127,12 @@ func BatchNorm(scope *model.Scope, x *graph.Node, training bool, opts ...BatchNo
 	forward := func(in []*graph.Node, _ bool) *graph.Node {
 		x2, gamma, beta := graph.Reshape(in[0], rows, features), in[1], in[2]
 		mean := graph.MulScalar(sumRows(x2), 1/n)
-		centred := graph.Sub(x2, broadcastRows(mean, rows))
+		centred := graph.Sub(x2, rowOperand(x2, mean))
 		variance := graph.MulScalar(sumRows(graph.Square(centred)), 1/n)
 		invStd := graph.Reciprocal(graph.Sqrt(graph.AddScalar(variance, cfg.epsilon)))
 		scale := graph.Mul(gamma, invStd)
 		st = batchStats{mean, centred, variance, invStd, scale}
-		y := graph.Add(graph.Mul(centred, broadcastRows(scale, rows)), broadcastRows(beta, rows))
+		y := graph.Add(graph.Mul(centred, rowOperand(x2, scale)), rowOperand(x2, beta))
 		return graph.Reshape(y, x.Shape().Dimensions...)
 	}
 	y := withCustomVJP([]*graph.Node{x, gamma, beta}, forward, func(v *graph.Node) []*graph.Node {
@@ -141,8 +143,8 @@ func BatchNorm(scope *model.Scope, x *graph.Node, training bool, opts ...BatchNo
 		// ∂x = v·s − (x−μ)·(s/σ²·Σv(x−μ)/n) − s·Σv/n
 		a := graph.Mul(st.scale, graph.MulScalar(graph.Mul(sumVC, graph.Square(st.invStd)), 1/n))
 		c := graph.MulScalar(graph.Mul(st.scale, sumV), 1/n)
-		dx := graph.Sub(graph.Mul(v2, broadcastRows(st.scale, rows)),
-			graph.Add(graph.Mul(st.centred, broadcastRows(a, rows)), broadcastRows(c, rows)))
+		dx := graph.Sub(graph.Mul(v2, rowOperand(v2, st.scale)),
+			graph.Add(graph.Mul(st.centred, rowOperand(v2, a)), rowOperand(v2, c)))
 		return []*graph.Node{graph.Reshape(dx, x.Shape().Dimensions...), dGamma, sumV}
 	})
 	if !cfg.frozenStats {

@@ -374,16 +374,16 @@ func convolve2D(x, kernel, bias *graph.Node, s, p int) *graph.Node {
 	})
 }
 
-// denseMatMul is a·b + bias (bias may be nil) for a [n, k], b [k, m]. The
-// bias is broadcast to the rows by a matmul and added: the backend's fused
-// dense op adds it with an integer division per value (index mod m), which
-// costs more than both passes together.
+// denseMatMul is a·b + bias (bias may be nil) for a [n, k], b [k, m], the
+// bias added as rowOperand gives it: the backend's fused dense op adds it
+// with an integer division per value (index mod m), which costs more.
+// Callers write the gradient out.
 func denseMatMul(a, b, bias *graph.Node) *graph.Node {
 	y := matMulNarrow(a, b)
 	if bias == nil {
 		return y
 	}
-	return graph.Add(y, broadcastRows(bias, y.Shape().Dimensions[0]))
+	return graph.Add(y, rowOperand(y, bias))
 }
 
 // convolveTranspose2D: y = col2im(x·Wᵗ) + b, the adjoint of convolve2D's

@@ -151,10 +151,33 @@ func sumRows(x *graph.Node) *graph.Node {
 }
 
 // broadcastRows is [r, n] with every row equal to row [n], as the matmul
-// 1·row (K = 1): much faster on the go backend than BroadcastInDim or an
+// 1·row (K = 1): much faster on a stock go backend than BroadcastInDim or an
 // element-wise op with implicit broadcasting.
 func broadcastRows(row *graph.Node, r int) *graph.Node {
 	n := row.Shape().Size()
 	ones := graph.Ones(row.Graph(), shapes.Make(row.DType(), r, 1))
 	return matMul(ones, graph.Reshape(row, 1, n))
 }
+
+// rowOperand is row [n] as the operand of an element-wise op with x [r, n]
+// that repeats it on every row of x. Where the backend's installed kernels
+// run such a broadcast (the go backend with ganbook's float32 kernels,
+// third_party/compute's BroadcastsRowsFloat32) it is row as [1, n], and the
+// op reads it once per row; elsewhere it is broadcastRows's [r, n] product.
+// The op's values are the same either way (but for a −0 in row, which the
+// product turns into +0).
+//
+// Only for ops whose gradient is written out: GoMLX's autodiff of a
+// broadcasting Mul materializes the broadcast with BroadcastInDim.
+func rowOperand(x, row *graph.Node) *graph.Node {
+	r, n := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
+	if b, ok := x.Graph().Backend().(interface{ BroadcastsRowsFloat32() bool }); ok && rowsBroadcastInPlace &&
+		x.DType() == dtypes.Float32 && b.BroadcastsRowsFloat32() {
+		return graph.Reshape(row, 1, n)
+	}
+	return broadcastRows(row, r)
+}
+
+// rowsBroadcastInPlace is true but in a test that builds broadcastRows's
+// products on a backend that could do without them, to compare the two.
+var rowsBroadcastInPlace = true

@@ -136,8 +136,9 @@ type Backend struct {
 	LogisticFloat32 func(input, output []float32)
 
 	// AddFloat32 and MulFloat32, when set, compute float32 Add and Mul whose
-	// operands have the same shape or whose rhs is a single value (ganbook
-	// patch, see SetAddMulFloat32).
+	// operands have the same shape, whose rhs is a single value, or one of
+	// whose operands is a row broadcast along the leading axes (ganbook patch,
+	// see SetAddMulFloat32).
 	AddFloat32, MulFloat32 func(lhs, rhs, output []float32)
 
 	// SubFloat32, MaxFloat32 and MinFloat32, when set, compute float32 Sub,
@@ -146,8 +147,8 @@ type Backend struct {
 }
 
 // SetSubMaxMinFloat32 installs the functions that compute float32 Sub, Max
-// and Min instead of the built-in loops when no broadcasting is needed
-// (ganbook patch), with SetAddMulFloat32's rules: sub(lhs, rhs, output) sets
+// and Min instead of the built-in loops (ganbook patch), with
+// SetAddMulFloat32's rules: sub(lhs, rhs, output) sets
 // output[i] = lhs[i] − rhs[i], or lhs[i] − rhs[0] when len(rhs) == 1; max and
 // min give what Go's max and min give (NaN for a NaN operand, +0 for max(+0,
 // −0), −0 for min). Set them before any computation runs; nil removes one.
@@ -156,13 +157,25 @@ func (b *Backend) SetSubMaxMinFloat32(sub, max, min func(lhs, rhs, output []floa
 }
 
 // SetAddMulFloat32 installs the functions that compute float32 Add and Mul
-// instead of the built-in loops when no broadcasting is needed (ganbook
-// patch): add(lhs, rhs, output) sets output[i] = lhs[i] + rhs[i], or
-// lhs[i] + rhs[0] when len(rhs) == 1, and mul likewise with ·; output has
-// lhs's length and may be lhs or rhs. Both must round exactly as float32
-// arithmetic does. Set them before any computation runs; nil removes one.
+// instead of the built-in loops (ganbook patch): add(lhs, rhs, output) sets
+// output[i] = lhs[i] + rhs[i], or lhs[i] + rhs[0] when len(rhs) == 1, and mul
+// likewise with ·; output has lhs's length and may be lhs or rhs. Both must
+// round exactly as float32 arithmetic does. They run when the operands have
+// the same shape, when rhs is a single value, and, one row at a time, when
+// one operand is a row of at least 16 values broadcast along the leading
+// axes ([1, n] against [r, n], say); other broadcasts keep the built-in
+// loops. Set them before any computation runs; nil removes one.
 func (b *Backend) SetAddMulFloat32(add, mul func(lhs, rhs, output []float32)) {
 	b.AddFloat32, b.MulFloat32 = add, mul
+}
+
+// BroadcastsRowsFloat32 reports whether float32 Add, Mul and Sub with one
+// operand a row broadcast along the leading axes run the installed kernels
+// (ganbook patch, see SetAddMulFloat32 and SetSubMaxMinFloat32): whether all
+// three are installed. Graph builders use it to choose between such a
+// broadcast and materializing the repeated rows first.
+func (b *Backend) BroadcastsRowsFloat32() bool {
+	return b.AddFloat32 != nil && b.MulFloat32 != nil && b.SubFloat32 != nil
 }
 
 // SetLogisticFloat32 installs the function that computes Logistic (the

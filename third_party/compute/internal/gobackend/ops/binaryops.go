@@ -223,3 +223,59 @@ func execScalarPowIntGeneric[T gobackend.PODIntegerConstraints](base, exp T) T {
 	}
 	return result
 }
+
+// runFloat32Kernel computes a float32 binary op with kernel, one installed
+// with SetAddMulFloat32 or SetSubMaxMinFloat32 (ganbook patch), and reports
+// whether it did: when both operands have the output's shape, when rhs is a
+// single value, or when one operand is a row repeated along the output's
+// leading axes (shape [1, …, 1, d…] whose trailing axes equal the output's,
+// at least rowKernelMinWidth values), once per row. Other broadcasts, and a
+// nil kernel, are left to the built-in loops.
+func runFloat32Kernel(kernel func(lhs, rhs, output []float32), lhs, rhs, output *gobackend.Buffer) bool {
+	if kernel == nil {
+		return false
+	}
+	l, r, o := lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32)
+	switch {
+	case len(r) == 1 || lhs.RawShape.Equal(rhs.RawShape):
+		kernel(l, r, o)
+	case len(l) == len(o) && repeatsAsRows(rhs.RawShape, output.RawShape):
+		for i, n := 0, len(r); i < len(o); i += n {
+			kernel(l[i:i+n], r, o[i:i+n])
+		}
+	case len(r) == len(o) && repeatsAsRows(lhs.RawShape, output.RawShape):
+		for i, n := 0, len(l); i < len(o); i += n {
+			kernel(l, r[i:i+n], o[i:i+n])
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// rowKernelMinWidth is the narrowest row runFloat32Kernel hands to a kernel
+// one row at a time: below a SIMD register's worth, the calls would cost
+// more than the built-in loop.
+const rowKernelMinWidth = 16
+
+// repeatsAsRows reports whether operand, broadcast to output's shape, is one
+// row of at least rowKernelMinWidth values repeated: its leading axes (one or
+// more) of size 1 where output's are larger, the others equal to output's.
+func repeatsAsRows(operand, output shapes.Shape) bool {
+	if operand.Rank() != output.Rank() || operand.Size() < rowKernelMinWidth {
+		return false
+	}
+	axis := 0
+	for axis < operand.Rank() && operand.Dimensions[axis] == 1 {
+		axis++
+	}
+	if axis == 0 {
+		return false
+	}
+	for ; axis < operand.Rank(); axis++ {
+		if operand.Dimensions[axis] != output.Dimensions[axis] {
+			return false
+		}
+	}
+	return true
+}

@@ -74,8 +74,7 @@ func execAdd(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobacke
 		execAddNumericGeneric(lhs.Flat.([]int64), rhs.Flat.([]int64), output.Flat.([]int64), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
 
 	case dtypes.Float32:
-		if kernel := backend.AddFloat32; kernel != nil && (len(rhs.Flat.([]float32)) == 1 || lhs.RawShape.Equal(rhs.RawShape)) { // ganbook patch
-			kernel(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32))
+		if runFloat32Kernel(backend.AddFloat32, lhs, rhs, output) { // ganbook patch
 			break
 		}
 		execAddNumericGeneric(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
@@ -217,8 +216,7 @@ func execMul(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobacke
 		execMulNumericGeneric(lhs.Flat.([]int64), rhs.Flat.([]int64), output.Flat.([]int64), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
 
 	case dtypes.Float32:
-		if kernel := backend.MulFloat32; kernel != nil && (len(rhs.Flat.([]float32)) == 1 || lhs.RawShape.Equal(rhs.RawShape)) { // ganbook patch
-			kernel(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32))
+		if runFloat32Kernel(backend.MulFloat32, lhs, rhs, output) { // ganbook patch
 			break
 		}
 		execMulNumericGeneric(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
@@ -356,8 +354,7 @@ func execSub(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobacke
 		execSubNumericGeneric(lhs.Flat.([]int64), rhs.Flat.([]int64), output.Flat.([]int64), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
 
 	case dtypes.Float32:
-		if kernel := backend.SubFloat32; kernel != nil && (len(rhs.Flat.([]float32)) == 1 || lhs.RawShape.Equal(rhs.RawShape)) { // ganbook patch
-			kernel(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32))
+		if runFloat32Kernel(backend.SubFloat32, lhs, rhs, output) { // ganbook patch
 			break
 		}
 		execSubNumericGeneric(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
@@ -1196,8 +1193,7 @@ func execMax(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobacke
 		execMaxNumericGeneric(lhs.Flat.([]int64), rhs.Flat.([]int64), output.Flat.([]int64), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
 
 	case dtypes.Float32:
-		if kernel := backend.MaxFloat32; kernel != nil && (len(rhs.Flat.([]float32)) == 1 || lhs.RawShape.Equal(rhs.RawShape)) { // ganbook patch
-			kernel(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32))
+		if runFloat32Kernel(backend.MaxFloat32, lhs, rhs, output) { // ganbook patch
 			break
 		}
 		execMaxNumericGeneric(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
@@ -1339,8 +1335,7 @@ func execMin(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobacke
 		execMinNumericGeneric(lhs.Flat.([]int64), rhs.Flat.([]int64), output.Flat.([]int64), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic
 
 	case dtypes.Float32:
-		if kernel := backend.MinFloat32; kernel != nil && (len(rhs.Flat.([]float32)) == 1 || lhs.RawShape.Equal(rhs.RawShape)) { // ganbook patch
-			kernel(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32))
+		if runFloat32Kernel(backend.MinFloat32, lhs, rhs, output) { // ganbook patch
 			break
 		}
 		execMinNumericGeneric(lhs.Flat.([]float32), rhs.Flat.([]float32), output.Flat.([]float32), lhs.RawShape, rhs.RawShape, output.RawShape) //nolint:errcheck // if nok, it would panic

@@ -1,0 +1,127 @@
+package blocks
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ganbook/ganbook/internal/gemm"
+	"github.com/ganbook/ganbook/internal/vecmath"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// Biases and batch norm's per-feature values meet the rows as [1, n]
+// operands where the go backend's installed kernels broadcast them
+// (rowOperand). The blocks' outputs and gradients must keep the bits they had
+// with the repeated rows materialized by products, so trained models,
+// checkpoints and the tutorials' figures do not move, only the time.
+func TestRowOperandGivesTheSameBits(t *testing.T) {
+	if !gemm.Available || !vecmath.HasSIMD {
+		t.Skip("no AVX-512F: gan.NewBackend installs neither internal/gemm nor internal/vecmath here, so no row is broadcast in place")
+	}
+	fast, err := compute.NewWithConfig("go:parallelism=-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, patched := fast.(interface {
+		SetMatMulFloat32(func(lhsT, rhsT bool, lhs, rhs []float32, batch, m, n, k int, out []float32) bool)
+		SetAddMulFloat32(add, mul func(lhs, rhs, out []float32))
+		SetSubMaxMinFloat32(sub, max, min func(lhs, rhs, out []float32))
+		BroadcastsRowsFloat32() bool
+	})
+	if !patched {
+		t.Fatal("the go backend lacks the ganbook kernel setters or BroadcastsRowsFloat32: go.mod no longer replaces github.com/gomlx/compute with third_party/compute")
+	}
+	if b.BroadcastsRowsFloat32() {
+		t.Fatal("no kernel is installed, yet the backend says it broadcasts rows with them")
+	}
+	var rowProducts atomic.Int64 // products with a contraction of 1: broadcastRows's
+	b.SetMatMulFloat32(func(lhsT, rhsT bool, lhs, rhs []float32, batch, m, n, k int, out []float32) bool {
+		if k == 1 {
+			rowProducts.Add(1)
+		}
+		if m < gemm.MinRows || n < gemm.MinCols { // as gan's gemmMatMul
+			return false
+		}
+		gemm.MatMul(lhsT, rhsT, lhs, rhs, batch, m, n, k, out, runtime.GOMAXPROCS(0))
+		return true
+	})
+	b.SetAddMulFloat32(vecmath.Add, vecmath.Mul)
+	b.SetSubMaxMinFloat32(vecmath.Sub, vecmath.Max, vecmath.Min)
+	if !b.BroadcastsRowsFloat32() {
+		t.Fatal("Add, Mul and Sub are installed, yet the backend says it does not broadcast rows with them")
+	}
+	cases := []struct {
+		name  string
+		xDims []int
+		build func(s *model.Scope, x *graph.Node) *graph.Node
+	}{
+		{"Dense", []int{64, 300}, func(s *model.Scope, x *graph.Node) *graph.Node { return Dense(s, x, 128) }},
+		{"Conv2D", []int{4, 14, 14, 64}, func(s *model.Scope, x *graph.Node) *graph.Node { return Conv2D(s, x, 128, 4, 2, 1) }},
+		{"BatchNorm", []int{4, 7, 7, 128}, func(s *model.Scope, x *graph.Node) *graph.Node { return BatchNorm(s, x, true) }},
+		{"BatchNorm frozen statistics", []int{64, 256}, func(s *model.Scope, x *graph.Node) *graph.Node {
+			return BatchNorm(s, x, true, BatchNormFrozenStats())
+		}},
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			n := 1
+			for _, d := range c.xDims {
+				n *= d
+			}
+			xData := make([]float32, n)
+			for i := range xData {
+				xData[i] = float32(3*rng.NormFloat64() + 1)
+			}
+			// The output, then the gradients of Σ y⊙w (w varying along the
+			// features) with respect to x and every trainable variable.
+			outputs := func() [][]float32 {
+				exec := model.MustNewExec(fast, newTestStore(), func(s *model.Scope, x *graph.Node) []*graph.Node {
+					y := c.build(s.At("block"), x)
+					w := graph.Sin(graph.Iota(x.Graph(), y.Shape(), y.Rank()-1))
+					loss := graph.ReduceAllSum(graph.Mul(y, w))
+					wrt := []*graph.Node{x}
+					for v := range s.IterVariables() {
+						if v.Trainable && v.InUseByGraph(x.Graph()) {
+							wrt = append(wrt, v.NodeValue(x.Graph()))
+						}
+					}
+					return append([]*graph.Node{y}, graph.Gradient(loss, wrt...)...)
+				})
+				var out [][]float32
+				for _, v := range exec.MustExec(tensors.FromFlatDataAndDimensions(slices.Clone(xData), c.xDims...)) {
+					out = append(out, tensors.MustCopyFlatData[float32](v))
+				}
+				return out
+			}
+			rowProducts.Store(0)
+			got := outputs()
+			if k := rowProducts.Load(); k != 0 {
+				t.Fatalf("%d products with a contraction of 1 with rows broadcast in place: a row is still materialized", k)
+			}
+			rowsBroadcastInPlace = false
+			defer func() { rowsBroadcastInPlace = true }()
+			want := outputs()
+			if rowProducts.Load() == 0 {
+				t.Fatal("with rowsBroadcastInPlace false no row was materialized by a product: the comparison compares nothing")
+			}
+			if len(got) != len(want) || len(got) < 3 {
+				t.Fatalf("%d outputs, with materialized rows %d; want the same, at least 3 (y, ∂x, a variable's)", len(got), len(want))
+			}
+			for i := range want {
+				for j := range want[i] {
+					if math.Float32bits(got[i][j]) != math.Float32bits(want[i][j]) {
+						t.Fatalf("output %d, value %d: %v, with materialized rows %v", i, j, got[i][j], want[i][j])
+					}
+				}
+			}
+		})
+	}
+}
