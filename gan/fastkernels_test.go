@@ -182,6 +182,43 @@ func TestFastSigmoidMatchesGoMLX(t *testing.T) {
 	}
 }
 
+// The Sign installed by NewBackend gives GoMLX's bits (+0 for ±0 and NaN)
+// and is the one that runs.
+func TestFastSignMatchesGoMLX(t *testing.T) {
+	fast := newGoBackend(t)
+	setter, patched := fast.(signKernelSetter)
+	if !patched {
+		t.Fatal("the go backend has no SetSignFloat32: " + unpatched)
+	}
+	var calls atomic.Int64
+	setter.SetSignFloat32(func(in, out []float32) {
+		calls.Add(1)
+		vecmath.Sign(in, out)
+	})
+	stock, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	data := make([]float32, 999)
+	for i := range data {
+		data[i] = float32(rng.NormFloat64())
+	}
+	copy(data, []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)),
+		math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32})
+	sign := func(x *graph.Node) *graph.Node { return graph.Sign(x) }
+	got := graph.MustExecOnce(fast, sign, tensors.FromFlatDataAndDimensions(slices.Clone(data), len(data))).Value().([]float32)
+	want := graph.MustExecOnce(stock, sign, tensors.FromFlatDataAndDimensions(slices.Clone(data), len(data))).Value().([]float32)
+	if calls.Load() == 0 {
+		t.Fatal("the installed sign was not called")
+	}
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("sign(%v) = %v (%#x), GoMLX %v (%#x)", data[i], got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+}
+
 // The Add, Mul, Sub, Max and Min installed by NewBackend give GoMLX's bits
 // (NaN and signed zeros among the operands), and run for same-shape operands,
 // a scalar on the right (or either side of Add) and a row of 16 or more

@@ -100,3 +100,15 @@ func minOf(x, y archsimd.Float32x16) archsimd.Float32x16 {
 	r := x.AsInt32x16().Or(y.AsInt32x16()).AsFloat32x16().Merge(x.Min(y), x.Equal(y))
 	return y.Merge(x.Merge(r, x.IsNaN()), y.IsNaN())
 }
+
+// signSIMD does 16 values at a time and returns how many it did: two
+// comparisons and two blends, no branch (a NaN compares false both ways).
+func signSIMD(in, out []float32) int {
+	one, negOne, zero := archsimd.BroadcastFloat32x16(1), archsimd.BroadcastFloat32x16(-1), archsimd.BroadcastFloat32x16(0)
+	n := len(in) &^ 15
+	for i := 0; i < n; i += 16 {
+		x := archsimd.LoadFloat32x16Slice(in[i:])
+		negOne.Merge(one.Merge(zero, x.Greater(zero)), x.Less(zero)).StoreSlice(out[i:])
+	}
+	return n
+}

@@ -15,3 +15,5 @@ func subSIMD(a, b, out []float32) int { return 0 }
 func maxSIMD(a, b, out []float32) int { return 0 }
 
 func minSIMD(a, b, out []float32) int { return 0 }
+
+func signSIMD(in, out []float32) int { return 0 }

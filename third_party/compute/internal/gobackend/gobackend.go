@@ -135,6 +135,10 @@ type Backend struct {
 	// patch, see SetLogisticFloat32).
 	LogisticFloat32 func(input, output []float32)
 
+	// SignFloat32, when set, computes every float32 Sign (ganbook patch, see
+	// SetSignFloat32).
+	SignFloat32 func(input, output []float32)
+
 	// AddFloat32 and MulFloat32, when set, compute float32 Add and Mul whose
 	// operands have the same shape, whose rhs is a single value, or one of
 	// whose operands is a row broadcast along the leading axes (ganbook patch,
@@ -185,6 +189,23 @@ func (b *Backend) BroadcastsRowsFloat32() bool {
 // any computation runs; nil removes it.
 func (b *Backend) SetLogisticFloat32(kernel func(input, output []float32)) {
 	b.LogisticFloat32 = kernel
+}
+
+// SetSignFloat32 installs the function that computes Sign over float32
+// values instead of the built-in loop, which branches on every value (ganbook
+// patch): kernel(input, output) sets output[i] to −1 for input[i] < 0, 1 for
+// input[i] > 0 and +0 otherwise (±0 and NaN), as the built-in loop does;
+// input and output have the same length and may be the same slice. Set it
+// before any computation runs; nil removes it.
+func (b *Backend) SetSignFloat32(kernel func(input, output []float32)) {
+	b.SignFloat32 = kernel
+}
+
+// ComputesSignFloat32 reports whether float32 Sign runs a kernel installed
+// with SetSignFloat32 (ganbook patch). Graph builders use it to choose
+// between Sign and ops that do not branch in the built-in loops.
+func (b *Backend) ComputesSignFloat32() bool {
+	return b.SignFloat32 != nil
 }
 
 // SetMatMulFloat32 installs a float32 matrix-multiplication kernel that

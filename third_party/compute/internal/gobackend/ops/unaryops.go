@@ -170,6 +170,10 @@ func execSign(backend *gobackend.Backend, node *gobackend.Node, inputs []*goback
 	case dtypes.Uint64:
 		execSignForUnsignedGeneric(input.Flat.([]uint64), output.Flat.([]uint64))
 	case dtypes.Float32:
+		if kernel := backend.SignFloat32; kernel != nil { // ganbook patch
+			kernel(input.Flat.([]float32), output.Flat.([]float32))
+			break
+		}
 		execSignGeneric(input.Flat.([]float32), output.Flat.([]float32))
 	case dtypes.Float64:
 		execSignGeneric(input.Flat.([]float64), output.Flat.([]float64))
