@@ -147,33 +147,43 @@ func flat32(v any) []float32 {
 	panic(fmt.Sprintf("flat32: %T", v))
 }
 
-// The sigmoid installed by NewBackend must agree with GoMLX's (float64
-// math.Exp) within 3 ulps, and actually be the one that runs.
-func TestFastSigmoidMatchesGoMLX(t *testing.T) {
+// unaryFastAndStock computes op over data on a go backend where install put
+// kernel (counting its calls) and on a stock go backend, and fails t unless
+// the kernel ran. install reports false where the backend lacks the setter.
+func unaryFastAndStock(t *testing.T, install func(b compute.Backend, kernel func(in, out []float32)) bool,
+	kernel func(in, out []float32), op func(x *graph.Node) *graph.Node, data []float32) (got, want []float32) {
+	t.Helper()
 	fast := newGoBackend(t)
-	setter, patched := fast.(logisticKernelSetter)
-	if !patched {
-		t.Fatal("the go backend has no SetLogisticFloat32: " + unpatched)
-	}
 	var calls atomic.Int64
-	setter.SetLogisticFloat32(func(in, out []float32) {
-		calls.Add(1)
-		vecmath.Sigmoid(in, out)
-	})
+	if !install(fast, func(in, out []float32) { calls.Add(1); kernel(in, out) }) {
+		t.Fatal("the go backend lacks the kernel's setter: " + unpatched)
+	}
 	stock, err := gobackend.New("")
 	if err != nil {
 		t.Fatal(err)
 	}
+	got = graph.MustExecOnce(fast, op, tensors.FromFlatDataAndDimensions(slices.Clone(data), len(data))).Value().([]float32)
+	want = graph.MustExecOnce(stock, op, tensors.FromFlatDataAndDimensions(slices.Clone(data), len(data))).Value().([]float32)
+	if calls.Load() == 0 {
+		t.Fatal("the installed kernel was not called")
+	}
+	return got, want
+}
+
+// The sigmoid installed by NewBackend must agree with GoMLX's (float64
+// math.Exp) within 3 ulps, and actually be the one that runs.
+func TestFastSigmoidMatchesGoMLX(t *testing.T) {
 	data := make([]float32, 1000)
 	for i := range data {
 		data[i] = float32(i-500) / 20 // [-25, 25)
 	}
-	sigmoid := func(x *graph.Node) *graph.Node { return graph.Logistic(x) }
-	got := graph.MustExecOnce(fast, sigmoid, tensors.FromFlatDataAndDimensions(slices.Clone(data), len(data))).Value().([]float32)
-	want := graph.MustExecOnce(stock, sigmoid, tensors.FromFlatDataAndDimensions(slices.Clone(data), len(data))).Value().([]float32)
-	if calls.Load() == 0 {
-		t.Fatal("the installed sigmoid was not called")
-	}
+	got, want := unaryFastAndStock(t, func(b compute.Backend, kernel func(in, out []float32)) bool {
+		setter, ok := b.(logisticKernelSetter)
+		if ok {
+			setter.SetLogisticFloat32(kernel)
+		}
+		return ok
+	}, vecmath.Sigmoid, graph.Logistic, data)
 	for i := range want {
 		d := int64(math.Float32bits(got[i])) - int64(math.Float32bits(want[i]))
 		if d < -3 || d > 3 {
@@ -185,20 +195,6 @@ func TestFastSigmoidMatchesGoMLX(t *testing.T) {
 // The Sign installed by NewBackend gives GoMLX's bits (+0 for ±0 and NaN)
 // and is the one that runs.
 func TestFastSignMatchesGoMLX(t *testing.T) {
-	fast := newGoBackend(t)
-	setter, patched := fast.(signKernelSetter)
-	if !patched {
-		t.Fatal("the go backend has no SetSignFloat32: " + unpatched)
-	}
-	var calls atomic.Int64
-	setter.SetSignFloat32(func(in, out []float32) {
-		calls.Add(1)
-		vecmath.Sign(in, out)
-	})
-	stock, err := gobackend.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
 	rng := rand.New(rand.NewPCG(11, 12))
 	data := make([]float32, 999)
 	for i := range data {
@@ -206,12 +202,13 @@ func TestFastSignMatchesGoMLX(t *testing.T) {
 	}
 	copy(data, []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)),
 		math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32})
-	sign := func(x *graph.Node) *graph.Node { return graph.Sign(x) }
-	got := graph.MustExecOnce(fast, sign, tensors.FromFlatDataAndDimensions(slices.Clone(data), len(data))).Value().([]float32)
-	want := graph.MustExecOnce(stock, sign, tensors.FromFlatDataAndDimensions(slices.Clone(data), len(data))).Value().([]float32)
-	if calls.Load() == 0 {
-		t.Fatal("the installed sign was not called")
-	}
+	got, want := unaryFastAndStock(t, func(b compute.Backend, kernel func(in, out []float32)) bool {
+		setter, ok := b.(signKernelSetter)
+		if ok {
+			setter.SetSignFloat32(kernel)
+		}
+		return ok
+	}, vecmath.Sign, graph.Sign, data)
 	for i := range want {
 		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 			t.Fatalf("sign(%v) = %v (%#x), GoMLX %v (%#x)", data[i], got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))

@@ -1,10 +1,8 @@
 package blocks
 
 import (
-	"math"
 	"math/rand/v2"
 	"runtime"
-	"slices"
 	"sync/atomic"
 	"testing"
 
@@ -12,7 +10,6 @@ import (
 	"github.com/ganbook/ganbook/internal/vecmath"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
@@ -57,11 +54,7 @@ func TestRowOperandGivesTheSameBits(t *testing.T) {
 	if !b.BroadcastsRowsFloat32() {
 		t.Fatal("Add, Mul and Sub are installed, yet the backend says it does not broadcast rows with them")
 	}
-	cases := []struct {
-		name  string
-		xDims []int
-		build func(s *model.Scope, x *graph.Node) *graph.Node
-	}{
+	cases := []blockCase{
 		{"Dense", []int{64, 300}, func(s *model.Scope, x *graph.Node) *graph.Node { return Dense(s, x, 128) }},
 		{"Conv2D", []int{4, 14, 14, 64}, func(s *model.Scope, x *graph.Node) *graph.Node { return Conv2D(s, x, 128, 4, 2, 1) }},
 		{"BatchNorm", []int{4, 7, 7, 128}, func(s *model.Scope, x *graph.Node) *graph.Node { return BatchNorm(s, x, true) }},
@@ -72,56 +65,19 @@ func TestRowOperandGivesTheSameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			n := 1
-			for _, d := range c.xDims {
-				n *= d
-			}
-			xData := make([]float32, n)
-			for i := range xData {
-				xData[i] = float32(3*rng.NormFloat64() + 1)
-			}
-			// The output, then the gradients of Σ y⊙w (w varying along the
-			// features) with respect to x and every trainable variable.
-			outputs := func() [][]float32 {
-				exec := model.MustNewExec(fast, newTestStore(), func(s *model.Scope, x *graph.Node) []*graph.Node {
-					y := c.build(s.At("block"), x)
-					w := graph.Sin(graph.Iota(x.Graph(), y.Shape(), y.Rank()-1))
-					loss := graph.ReduceAllSum(graph.Mul(y, w))
-					wrt := []*graph.Node{x}
-					for v := range s.IterVariables() {
-						if v.Trainable && v.InUseByGraph(x.Graph()) {
-							wrt = append(wrt, v.NodeValue(x.Graph()))
-						}
-					}
-					return append([]*graph.Node{y}, graph.Gradient(loss, wrt...)...)
-				})
-				var out [][]float32
-				for _, v := range exec.MustExec(tensors.FromFlatDataAndDimensions(slices.Clone(xData), c.xDims...)) {
-					out = append(out, tensors.MustCopyFlatData[float32](v))
-				}
-				return out
-			}
+			x := c.randomInput(rng, 3, 1)
 			rowProducts.Store(0)
-			got := outputs()
+			got := c.outputAndGradients(fast, x)
 			if k := rowProducts.Load(); k != 0 {
 				t.Fatalf("%d products with a contraction of 1 with rows broadcast in place: a row is still materialized", k)
 			}
 			rowsBroadcastInPlace = false
 			defer func() { rowsBroadcastInPlace = true }()
-			want := outputs()
+			want := c.outputAndGradients(fast, x)
 			if rowProducts.Load() == 0 {
 				t.Fatal("with rowsBroadcastInPlace false no row was materialized by a product: the comparison compares nothing")
 			}
-			if len(got) != len(want) || len(got) < 3 {
-				t.Fatalf("%d outputs, with materialized rows %d; want the same, at least 3 (y, ∂x, a variable's)", len(got), len(want))
-			}
-			for i := range want {
-				for j := range want[i] {
-					if math.Float32bits(got[i][j]) != math.Float32bits(want[i][j]) {
-						t.Fatalf("output %d, value %d: %v, with materialized rows %v", i, j, got[i][j], want[i][j])
-					}
-				}
-			}
+			requireSameBits(t, got, want, 3, "with materialized rows")
 		})
 	}
 }
