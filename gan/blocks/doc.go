@@ -30,7 +30,11 @@
 // over the batch as matmuls with a ones vector, and no Transpose of large
 // operands (the autodiff of a matmul contracts over the batch axis, which
 // the backend serves by transposing both operands value by value).
-// LeakyReLU avoids Where, which runs a branch per value.
+// LeakyReLU avoids Where, which runs a branch per value. Where ganbook's
+// float32 kernels are installed (gan.NewBackend), the backend tells the
+// blocks what else runs fast there: per-feature values broadcast along the
+// rows (rowOperand) and Sign (LeakyReLU's two-pass slope), each with the
+// same bits as the graph it replaces.
 // TestBackwardPassesUseFastOps pins this down; the finite-difference tests
 // check the gradients. These graphs have several matmuls ready at once: use
 // the go backend with parallelism=-1 (as gan.NewBackend does) or
