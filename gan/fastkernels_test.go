@@ -147,17 +147,19 @@ func flat32(v any) []float32 {
 	panic(fmt.Sprintf("flat32: %T", v))
 }
 
-// unaryFastAndStock computes op over data on a go backend where install put
-// kernel (counting its calls) and on a stock go backend, and fails t unless
-// the kernel ran. install reports false where the backend lacks the setter.
-func unaryFastAndStock(t *testing.T, install func(b compute.Backend, kernel func(in, out []float32)) bool,
+// unaryFastAndStock computes op over data on a go backend where set put
+// kernel (counting its calls) through its setter S, and on a stock go
+// backend, and fails t unless the kernel ran.
+func unaryFastAndStock[S any](t *testing.T, set func(S, func(in, out []float32)),
 	kernel func(in, out []float32), op func(x *graph.Node) *graph.Node, data []float32) (got, want []float32) {
 	t.Helper()
 	fast := newGoBackend(t)
-	var calls atomic.Int64
-	if !install(fast, func(in, out []float32) { calls.Add(1); kernel(in, out) }) {
-		t.Fatal("the go backend lacks the kernel's setter: " + unpatched)
+	setter, ok := fast.(S)
+	if !ok {
+		t.Fatalf("the go backend lacks %T's method: %s", (*S)(nil), unpatched)
 	}
+	var calls atomic.Int64
+	set(setter, func(in, out []float32) { calls.Add(1); kernel(in, out) })
 	stock, err := gobackend.New("")
 	if err != nil {
 		t.Fatal(err)
@@ -177,13 +179,7 @@ func TestFastSigmoidMatchesGoMLX(t *testing.T) {
 	for i := range data {
 		data[i] = float32(i-500) / 20 // [-25, 25)
 	}
-	got, want := unaryFastAndStock(t, func(b compute.Backend, kernel func(in, out []float32)) bool {
-		setter, ok := b.(logisticKernelSetter)
-		if ok {
-			setter.SetLogisticFloat32(kernel)
-		}
-		return ok
-	}, vecmath.Sigmoid, graph.Logistic, data)
+	got, want := unaryFastAndStock(t, logisticKernelSetter.SetLogisticFloat32, vecmath.Sigmoid, graph.Logistic, data)
 	for i := range want {
 		d := int64(math.Float32bits(got[i])) - int64(math.Float32bits(want[i]))
 		if d < -3 || d > 3 {
@@ -202,13 +198,7 @@ func TestFastSignMatchesGoMLX(t *testing.T) {
 	}
 	copy(data, []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)),
 		math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32})
-	got, want := unaryFastAndStock(t, func(b compute.Backend, kernel func(in, out []float32)) bool {
-		setter, ok := b.(signKernelSetter)
-		if ok {
-			setter.SetSignFloat32(kernel)
-		}
-		return ok
-	}, vecmath.Sign, graph.Sign, data)
+	got, want := unaryFastAndStock(t, signKernelSetter.SetSignFloat32, vecmath.Sign, graph.Sign, data)
 	for i := range want {
 		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 			t.Fatalf("sign(%v) = %v (%#x), GoMLX %v (%#x)", data[i], got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))

@@ -159,11 +159,12 @@ func broadcastRows(row *graph.Node, r int) *graph.Node {
 	return matMul(ones, graph.Reshape(row, 1, n))
 }
 
-// rowOperand is row [n] as the operand of an element-wise op with x [r, n]
-// that repeats it on every row of x. Where the backend's installed kernels
-// run such a broadcast (the go backend with ganbook's float32 kernels,
-// third_party/compute's BroadcastsRowsFloat32) it is row as [1, n], and the
-// op reads it once per row; elsewhere it is broadcastRows's [r, n] product.
+// rowOperand is row [n] as the right operand of an element-wise op with
+// x [r, n] that repeats it on every row of x. Where the backend's installed
+// kernels run such a broadcast for rows of n values (the go backend with
+// ganbook's float32 kernels, third_party/compute's BroadcastsRowsFloat32) it
+// is row as [1, n], and the op reads it once per row; elsewhere it is
+// broadcastRows's [r, n] product.
 // The op's values are the same either way (but for a −0 in row, which the
 // product turns into +0).
 //
@@ -171,8 +172,8 @@ func broadcastRows(row *graph.Node, r int) *graph.Node {
 // broadcasting Mul materializes the broadcast with BroadcastInDim.
 func rowOperand(x, row *graph.Node) *graph.Node {
 	r, n := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
-	if b, ok := x.Graph().Backend().(interface{ BroadcastsRowsFloat32() bool }); ok && rowsBroadcastInPlace &&
-		x.DType() == dtypes.Float32 && b.BroadcastsRowsFloat32() {
+	if b, ok := x.Graph().Backend().(interface{ BroadcastsRowsFloat32(width int) bool }); ok && rowsBroadcastInPlace &&
+		x.DType() == dtypes.Float32 && b.BroadcastsRowsFloat32(n) {
 		return graph.Reshape(row, 1, n)
 	}
 	return broadcastRows(row, r)

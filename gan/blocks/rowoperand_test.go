@@ -8,7 +8,6 @@ import (
 
 	"github.com/ganbook/ganbook/internal/gemm"
 	"github.com/ganbook/ganbook/internal/vecmath"
-	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -22,24 +21,12 @@ func TestRowOperandGivesTheSameBits(t *testing.T) {
 	if !gemm.Available || !vecmath.HasSIMD {
 		t.Skip("no AVX-512F: gan.NewBackend installs neither internal/gemm nor internal/vecmath here, so no row is broadcast in place")
 	}
-	fast, err := compute.NewWithConfig("go:parallelism=-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, patched := fast.(interface {
-		SetMatMulFloat32(func(lhsT, rhsT bool, lhs, rhs []float32, batch, m, n, k int, out []float32) bool)
-		SetAddMulFloat32(add, mul func(lhs, rhs, out []float32))
-		SetSubMaxMinFloat32(sub, max, min func(lhs, rhs, out []float32))
-		BroadcastsRowsFloat32() bool
-	})
-	if !patched {
-		t.Fatal("the go backend lacks the ganbook kernel setters or BroadcastsRowsFloat32: go.mod no longer replaces github.com/gomlx/compute with third_party/compute")
-	}
-	if b.BroadcastsRowsFloat32() {
+	fast := newPatchedBackend(t)
+	if fast.BroadcastsRowsFloat32(64) {
 		t.Fatal("no kernel is installed, yet the backend says it broadcasts rows with them")
 	}
 	var rowProducts atomic.Int64 // products with a contraction of 1: broadcastRows's
-	b.SetMatMulFloat32(func(lhsT, rhsT bool, lhs, rhs []float32, batch, m, n, k int, out []float32) bool {
+	fast.SetMatMulFloat32(func(lhsT, rhsT bool, lhs, rhs []float32, batch, m, n, k int, out []float32) bool {
 		if k == 1 {
 			rowProducts.Add(1)
 		}
@@ -49,10 +36,18 @@ func TestRowOperandGivesTheSameBits(t *testing.T) {
 		gemm.MatMul(lhsT, rhsT, lhs, rhs, batch, m, n, k, out, runtime.GOMAXPROCS(0))
 		return true
 	})
-	b.SetAddMulFloat32(vecmath.Add, vecmath.Mul)
-	b.SetSubMaxMinFloat32(vecmath.Sub, vecmath.Max, vecmath.Min)
-	if !b.BroadcastsRowsFloat32() {
-		t.Fatal("Add, Mul and Sub are installed, yet the backend says it does not broadcast rows with them")
+	fast.SetAddMulFloat32(vecmath.Add, vecmath.Mul)
+	fast.SetSubMaxMinFloat32(vecmath.Sub, vecmath.Max, vecmath.Min)
+	// A single value, or a row of at least 16 (one kernel call per row); the
+	// narrower rows stay with the backend's own loop, so rowOperand keeps
+	// their products.
+	for _, w := range []struct {
+		width int
+		want  bool
+	}{{1, true}, {2, false}, {15, false}, {16, true}, {300, true}} {
+		if got := fast.BroadcastsRowsFloat32(w.width); got != w.want {
+			t.Fatalf("with Add, Mul and Sub installed, BroadcastsRowsFloat32(%d) = %v, want %v", w.width, got, w.want)
+		}
 	}
 	cases := []blockCase{
 		{"Dense", []int{64, 300}, func(s *model.Scope, x *graph.Node) *graph.Node { return Dense(s, x, 128) }},

@@ -15,6 +15,35 @@ import (
 // The tests that build a block two ways on one backend (an operand read in
 // place or materialized first) and require the same bits share these.
 
+// patchedBackend is the go backend with ganbook's patch
+// (third_party/compute): the kernel setters and the questions graph builders
+// ask it.
+type patchedBackend interface {
+	compute.Backend
+	SetMatMulFloat32(kernel func(lhsT, rhsT bool, lhs, rhs []float32, batch, m, n, k int, out []float32) bool)
+	SetSignFloat32(kernel func(in, out []float32))
+	SetAddMulFloat32(add, mul func(lhs, rhs, out []float32))
+	SetSubMaxMinFloat32(sub, max, min func(lhs, rhs, out []float32))
+	ReadsTransposedLHSFloat32() bool
+	BroadcastsRowsFloat32(width int) bool
+	ComputesSignFloat32() bool
+}
+
+// newPatchedBackend is a go backend with parallelism=-1 (as gan.NewBackend
+// makes it) and no kernel installed yet.
+func newPatchedBackend(t *testing.T) patchedBackend {
+	t.Helper()
+	b, err := compute.NewWithConfig("go:parallelism=-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := b.(patchedBackend)
+	if !ok {
+		t.Fatal("the go backend lacks ganbook's kernel setters or queries: go.mod no longer replaces github.com/gomlx/compute with third_party/compute")
+	}
+	return p
+}
+
 // blockCase is a block built on an input of shape xDims.
 type blockCase struct {
 	name  string

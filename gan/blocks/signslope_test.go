@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/ganbook/ganbook/internal/vecmath"
-	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -23,25 +22,13 @@ func TestLeakyReLUSignSlopeGivesTheSameBits(t *testing.T) {
 	if !vecmath.HasSIMD {
 		t.Skip("no AVX-512F: gan.NewBackend installs no Sign kernel here, so LeakyReLU keeps the scaled slope")
 	}
-	fast, err := compute.NewWithConfig("go:parallelism=-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, patched := fast.(interface {
-		SetSignFloat32(func(in, out []float32))
-		SetAddMulFloat32(add, mul func(lhs, rhs, out []float32))
-		SetSubMaxMinFloat32(sub, max, min func(lhs, rhs, out []float32))
-		ComputesSignFloat32() bool
-	})
-	if !patched {
-		t.Fatal("the go backend lacks SetSignFloat32 or ComputesSignFloat32: go.mod no longer replaces github.com/gomlx/compute with third_party/compute")
-	}
-	if b.ComputesSignFloat32() {
+	fast := newPatchedBackend(t)
+	if fast.ComputesSignFloat32() {
 		t.Fatal("no Sign kernel is installed, yet the backend says it has one")
 	}
-	b.SetSignFloat32(vecmath.Sign)
-	b.SetAddMulFloat32(vecmath.Add, vecmath.Mul)
-	b.SetSubMaxMinFloat32(vecmath.Sub, vecmath.Max, vecmath.Min)
+	fast.SetSignFloat32(vecmath.Sign)
+	fast.SetAddMulFloat32(vecmath.Add, vecmath.Mul)
+	fast.SetSubMaxMinFloat32(vecmath.Sub, vecmath.Max, vecmath.Min)
 	rng := rand.New(rand.NewPCG(15, 16))
 	x, w := make([]float32, 1000), make([]float32, 1000)
 	for i := range x {

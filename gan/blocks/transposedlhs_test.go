@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/ganbook/ganbook/internal/gemm"
-	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -20,19 +19,9 @@ func TestInPlaceTransposedLHSGivesTheSameGradients(t *testing.T) {
 	if !gemm.Available {
 		t.Skip("no AVX-512F: gan.NewBackend installs no internal/gemm here, so no product reads its lhs in place")
 	}
-	fast, err := compute.NewWithConfig("go:parallelism=-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	setter, patched := fast.(interface {
-		SetMatMulFloat32(func(lhsT, rhsT bool, lhs, rhs []float32, batch, m, n, k int, out []float32) bool)
-		ReadsTransposedLHSFloat32() bool
-	})
-	if !patched {
-		t.Fatal("the go backend lacks SetMatMulFloat32 or ReadsTransposedLHSFloat32: go.mod no longer replaces github.com/gomlx/compute with third_party/compute")
-	}
+	fast := newPatchedBackend(t)
 	var taken, inPlace atomic.Int64
-	setter.SetMatMulFloat32(func(lhsT, rhsT bool, lhs, rhs []float32, batch, m, n, k int, out []float32) bool {
+	fast.SetMatMulFloat32(func(lhsT, rhsT bool, lhs, rhs []float32, batch, m, n, k int, out []float32) bool {
 		if m < 4 || n < 16 { // as gan's gemmMatMul: hand thin products back
 			return false
 		}
@@ -43,7 +32,7 @@ func TestInPlaceTransposedLHSGivesTheSameGradients(t *testing.T) {
 		}
 		return true
 	})
-	if !setter.ReadsTransposedLHSFloat32() {
+	if !fast.ReadsTransposedLHSFloat32() {
 		t.Fatal("a kernel is installed, yet the backend says it transposes every lhs")
 	}
 	cases := []blockCase{

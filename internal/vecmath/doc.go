@@ -4,8 +4,11 @@
 // float64 with math.Exp, one at a time; the MLP generator's output sigmoid
 // alone then cost ~9 % of a training step. Add, Mul, Sub, Max and Min
 // replace its value-by-value float32 loops for same-shape and scalar operands
-// (Add and Mul were about a sixth of a DCGAN training step, Max and Min,
-// mostly the LeakyReLU's slope, about a twentieth: BenchmarkAddMul).
+// (the compute patch also calls them once per row of a row broadcast; Add
+// and Mul were about a sixth of a DCGAN training step, Max and Min, mostly
+// the LeakyReLU's slope, about a twentieth: BenchmarkAddMul), and Sign its
+// branch per value (LeakyReLU's slope is max(sign(x), α)); all give the
+// same bits as GoMLX's loops (Max and Min up to which NaN).
 //
 // Accuracy: Sigmoid is within 3 float32 ulps of the exactly rounded value
 // (tested over a dense sweep against float64), NaN stays NaN.

@@ -2,8 +2,9 @@ package vecmath
 
 import "math"
 
-// HasSIMD reports whether Sigmoid runs vectorized here (GOEXPERIMENT=simd
-// builds on amd64 CPUs with AVX-512F); otherwise it computes value by value.
+// HasSIMD reports whether the package's functions run vectorized here
+// (GOEXPERIMENT=simd builds on amd64 CPUs with AVX-512F); otherwise they
+// compute value by value.
 var HasSIMD = hasSIMD()
 
 // Sigmoid sets out[i] = 1/(1+e^(−in[i])). out must be at least as long as in;

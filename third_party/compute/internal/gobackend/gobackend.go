@@ -173,13 +173,20 @@ func (b *Backend) SetAddMulFloat32(add, mul func(lhs, rhs, output []float32)) {
 	b.AddFloat32, b.MulFloat32 = add, mul
 }
 
-// BroadcastsRowsFloat32 reports whether float32 Add, Mul and Sub with one
-// operand a row broadcast along the leading axes run the installed kernels
-// (ganbook patch, see SetAddMulFloat32 and SetSubMaxMinFloat32): whether all
-// three are installed. Graph builders use it to choose between such a
+// RowKernelMinWidth is the narrowest row the installed element-wise kernels
+// are handed one row at a time (ganbook patch): below a SIMD register's
+// worth, the calls would cost more than the built-in loop.
+const RowKernelMinWidth = 16
+
+// BroadcastsRowsFloat32 reports whether float32 Add, Mul and Sub of an
+// [r, width] operand and a [1, width] row on the right run the installed
+// kernels (ganbook patch, see SetAddMulFloat32 and SetSubMaxMinFloat32):
+// whether all three are installed and the row is a single value or at least
+// RowKernelMinWidth wide. Graph builders use it to choose between such a
 // broadcast and materializing the repeated rows first.
-func (b *Backend) BroadcastsRowsFloat32() bool {
-	return b.AddFloat32 != nil && b.MulFloat32 != nil && b.SubFloat32 != nil
+func (b *Backend) BroadcastsRowsFloat32(width int) bool {
+	return b.AddFloat32 != nil && b.MulFloat32 != nil && b.SubFloat32 != nil &&
+		(width == 1 || width >= RowKernelMinWidth)
 }
 
 // SetLogisticFloat32 installs the function that computes Logistic (the

@@ -229,7 +229,7 @@ func execScalarPowIntGeneric[T gobackend.PODIntegerConstraints](base, exp T) T {
 // whether it did: when both operands have the output's shape, when rhs is a
 // single value, or when one operand is a row repeated along the output's
 // leading axes (shape [1, …, 1, d…] whose trailing axes equal the output's,
-// at least rowKernelMinWidth values), once per row. Other broadcasts, and a
+// at least gobackend.RowKernelMinWidth values), once per row. Other broadcasts, and a
 // nil kernel, are left to the built-in loops.
 func runFloat32Kernel(kernel func(lhs, rhs, output []float32), lhs, rhs, output *gobackend.Buffer) bool {
 	if kernel == nil {
@@ -253,16 +253,11 @@ func runFloat32Kernel(kernel func(lhs, rhs, output []float32), lhs, rhs, output 
 	return true
 }
 
-// rowKernelMinWidth is the narrowest row runFloat32Kernel hands to a kernel
-// one row at a time: below a SIMD register's worth, the calls would cost
-// more than the built-in loop.
-const rowKernelMinWidth = 16
-
 // repeatsAsRows reports whether operand, broadcast to output's shape, is one
-// row of at least rowKernelMinWidth values repeated: its leading axes (one or
+// row of at least gobackend.RowKernelMinWidth values repeated: its leading axes (one or
 // more) of size 1 where output's are larger, the others equal to output's.
 func repeatsAsRows(operand, output shapes.Shape) bool {
-	if operand.Rank() != output.Rank() || operand.Size() < rowKernelMinWidth {
+	if operand.Rank() != output.Rank() || operand.Size() < gobackend.RowKernelMinWidth {
 		return false
 	}
 	axis := 0
