@@ -9,14 +9,19 @@ var HasSIMD = hasSIMD()
 
 // Sigmoid sets out[i] = 1/(1+e^(−in[i])). out must be at least as long as in;
 // in and out may be the same slice.
-func Sigmoid(in, out []float32) {
+func Sigmoid(in, out []float32) { unary(in, out, sigmoidSIMD, sigmoidScalar) }
+
+// unary sets out[i] = f(in[i]): the vectorized loop does the longest prefix
+// it can, 16 values at a time, and scalar the rest, fewer than 16 values
+// where SIMD is available.
+func unary(in, out []float32, vectorized func(in, out []float32) int, scalar func(x float32) float32) {
 	out = out[:len(in)]
 	n := 0
 	if HasSIMD {
-		n = sigmoidSIMD(in, out)
+		n = vectorized(in, out)
 	}
 	for i := n; i < len(in); i++ {
-		out[i] = sigmoidScalar(in[i])
+		out[i] = scalar(in[i])
 	}
 }
 
