@@ -353,6 +353,15 @@ func (buffer *Buffer) Finalize() error {
 			buffer, strings.Join(issues, ", "))
 	}
 
+	if !buffer.isUserFed && len(buffer.RawBytes) > 0 {
+		// Back to the pool, as PutBuffer does (ganbook patch): a graph's
+		// outputs (a training step's gradients) are finalized after every
+		// step, and dropping them made every step allocate them afresh.
+		// Buffers whose memory a client may hold (user-fed, shared) are
+		// still dropped.
+		buffer.RawBackend.PutBuffer(buffer)
+		return nil
+	}
 	buffer.InUse = false
 	buffer.Flat = nil
 	buffer.RawBytes = nil
