@@ -27,6 +27,10 @@ type signKernelSetter interface {
 	SetSignFloat32(kernel func(input, output []float32))
 }
 
+type tanhKernelSetter interface {
+	SetTanhFloat32(kernel func(input, output []float32))
+}
+
 type addMulKernelSetter interface {
 	SetAddMulFloat32(add, mul func(lhs, rhs, output []float32))
 }
@@ -39,9 +43,9 @@ type subMaxMinKernelSetter interface {
 // internal/gemm (1.4–2.5× the throughput of GoMLX v0.28.2's own AVX-512
 // kernel on the GANs' matrices: BenchmarkMatMul in internal/gemm) and its
 // float32 sigmoids with internal/vecmath (about 8×, within 2 ulps:
-// BenchmarkSigmoid), and its float32 Sign, Add, Mul, Sub, Max and Min (same
-// shapes, a scalar or a broadcast row) with internal/vecmath too (the same
-// bits, vectorized: BenchmarkAddMul). Each
+// BenchmarkSigmoid), and its float32 Tanh, Sign, Add, Mul, Sub, Max and Min
+// (same shapes, a scalar or a broadcast row) with internal/vecmath too (the
+// same bits, vectorized: BenchmarkTanh, BenchmarkAddMul). Each
 // needs AVX-512 and the patched module; what it installs, BackendDescription
 // names.
 func useFastKernels(b compute.Backend) {
@@ -57,6 +61,10 @@ func useFastKernels(b compute.Backend) {
 	if setter, ok := b.(signKernelSetter); ok && vecmath.HasSIMD {
 		setter.SetSignFloat32(vecmath.Sign)
 		names = append(names, "float32 sign: ganbook internal/vecmath (AVX-512)")
+	}
+	if setter, ok := b.(tanhKernelSetter); ok && vecmath.HasSIMD {
+		setter.SetTanhFloat32(vecmath.Tanh)
+		names = append(names, "float32 tanh: ganbook internal/vecmath (AVX-512)")
 	}
 	if setter, ok := b.(addMulKernelSetter); ok && vecmath.HasSIMD {
 		setter.SetAddMulFloat32(vecmath.Add, vecmath.Mul)

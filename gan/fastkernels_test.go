@@ -206,6 +206,25 @@ func TestFastSignMatchesGoMLX(t *testing.T) {
 	}
 }
 
+// The Tanh installed by NewBackend gives GoMLX's bits (its float64
+// math.Tanh rounded to float32), signed zeros, infinities and NaN included,
+// and is the one that runs.
+func TestFastTanhMatchesGoMLX(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	data := make([]float32, 999)
+	for i := range data {
+		data[i] = float32(rng.NormFloat64() * 3)
+	}
+	copy(data, []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)),
+		0.625, -0.625, 44.01485, 44.01486, -44.01486, math.SmallestNonzeroFloat32, math.MaxFloat32})
+	got, want := unaryFastAndStock(t, tanhKernelSetter.SetTanhFloat32, vecmath.Tanh, graph.Tanh, data)
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("tanh(%v) = %v (%#x), GoMLX %v (%#x)", data[i], got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+}
+
 // The Add, Mul, Sub, Max and Min installed by NewBackend give GoMLX's bits
 // (NaN and signed zeros among the operands), and run for same-shape operands,
 // a scalar on the right (or either side of Add) and a row of 16 or more

@@ -17,3 +17,5 @@ func maxSIMD(a, b, out []float32) int { return 0 }
 func minSIMD(a, b, out []float32) int { return 0 }
 
 func signSIMD(in, out []float32) int { return 0 }
+
+func tanhSIMD(in, out []float32) int { return 0 }

@@ -139,6 +139,10 @@ type Backend struct {
 	// SetSignFloat32).
 	SignFloat32 func(input, output []float32)
 
+	// TanhFloat32, when set, computes every float32 Tanh (ganbook patch, see
+	// SetTanhFloat32).
+	TanhFloat32 func(input, output []float32)
+
 	// AddFloat32 and MulFloat32, when set, compute float32 Add and Mul whose
 	// operands have the same shape, whose rhs is a single value, or one of
 	// whose operands is a row broadcast along the leading axes (ganbook patch,
@@ -206,6 +210,16 @@ func (b *Backend) SetLogisticFloat32(kernel func(input, output []float32)) {
 // before any computation runs; nil removes it.
 func (b *Backend) SetSignFloat32(kernel func(input, output []float32)) {
 	b.SignFloat32 = kernel
+}
+
+// SetTanhFloat32 installs the function that computes Tanh over float32
+// values instead of the built-in loop, one math.Tanh call per value (ganbook
+// patch): kernel(input, output) sets output[i] to
+// float32(math.Tanh(float64(input[i]))), the built-in loop's bits; input and
+// output have the same length and may be the same slice. Set it before any
+// computation runs; nil removes it.
+func (b *Backend) SetTanhFloat32(kernel func(input, output []float32)) {
+	b.TanhFloat32 = kernel
 }
 
 // ComputesSignFloat32 reports whether float32 Sign runs a kernel installed

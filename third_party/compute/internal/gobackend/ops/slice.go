@@ -181,6 +181,23 @@ func execSliceGeneric[T gobackend.SupportedTypesConstraints](operand, output *go
 		operandFlatIdx += start * operandFlatStrides[axis]
 	}
 
+	if last := rank - 1; rank > 0 && params.strides[last] == 1 && outputDimensions[last] > 1 {
+		// Unit stride along the last axis: copy whole runs (ganbook patch).
+		run := outputDimensions[last]
+		for outputFlatIdx := 0; outputFlatIdx < len(outputFlat); outputFlatIdx += run {
+			copy(outputFlat[outputFlatIdx:outputFlatIdx+run], operandFlat[operandFlatIdx:operandFlatIdx+run])
+			for axis := last - 1; axis >= 0; axis-- {
+				outputAxisIdxs[axis]++
+				if outputAxisIdxs[axis] < outputDimensions[axis] {
+					operandFlatIdx += params.strides[axis] * operandFlatStrides[axis]
+					break
+				}
+				operandFlatIdx -= (outputDimensions[axis] - 1) * params.strides[axis] * operandFlatStrides[axis]
+				outputAxisIdxs[axis] = 0
+			}
+		}
+		return
+	}
 	for outputFlatIdx := 0; outputFlatIdx < len(outputFlat); outputFlatIdx++ {
 		// Copy value at current position.
 		outputFlat[outputFlatIdx] = operandFlat[operandFlatIdx]

@@ -956,6 +956,10 @@ func execTanh(backend *gobackend.Backend, node *gobackend.Node, inputs []*goback
 	}
 	switch input.RawShape.DType {
 	case dtypes.Float32:
+		if kernel := backend.TanhFloat32; kernel != nil { // ganbook patch
+			kernel(input.Flat.([]float32), output.Flat.([]float32))
+			break
+		}
 		execTanhGeneric(input.Flat.([]float32), output.Flat.([]float32))
 	case dtypes.Float64:
 		execTanhGeneric(input.Flat.([]float64), output.Flat.([]float64))
