@@ -2,6 +2,7 @@ package gan
 
 import (
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"testing"
 
@@ -114,5 +115,57 @@ func TestSliceMatchesIndexLoops(t *testing.T) {
 				t.Errorf("Slice = %v, want %v", flat, want)
 			}
 		})
+	}
+}
+
+// The go backend runs each node of a graph in a goroutine (parallelism=-1,
+// as NewBackend sets it); ganbook's compute patch hands the nodes to
+// goroutines that finished an earlier node and wait for another, whose
+// stacks have already grown, instead of starting a new goroutine for each.
+// Measured with the runtime's count of goroutines created, over runs of a
+// graph of many independent element-wise nodes; the results are checked too.
+func TestGraphNodesRunOnReusedGoroutines(t *testing.T) {
+	backend := newGoBackend(t)
+	const branches = 16
+	exec, err := graph.NewExec(backend, func(x *graph.Node) *graph.Node {
+		terms := make([]*graph.Node, branches)
+		for i := range terms {
+			terms[i] = graph.MulScalar(graph.AddScalar(x, float64(i)), 2)
+		}
+		return graph.ReduceAllSum(graph.Stack(terms, 0))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensors.FromFlatDataAndDimensions(make([]float32, 64*64), 64, 64)
+	// Σ_i 2·(0+i) over 64·64 values: 2·(0+1+…+15)·4096.
+	const want = 2 * 120 * 4096
+	run := func() {
+		outs, err := exec.Exec(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := outs[0].Value().(float32); got != want {
+			t.Fatalf("sum = %v, want %v", got, want)
+		}
+		outs[0].FinalizeAll()
+	}
+	for range 3 {
+		run()
+	}
+	created := func() uint64 {
+		s := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+		metrics.Read(s)
+		return s[0].Value.Uint64()
+	}
+	const runs = 50
+	before := created()
+	for range runs {
+		run()
+	}
+	perRun := float64(created()-before) / runs
+	t.Logf("%.2f goroutines created per run of a graph of %d+ nodes", perRun, 2*branches)
+	if perRun > branches/4 {
+		t.Errorf("%.2f goroutines created per run: the graph's nodes do not run on reused goroutines", perRun)
 	}
 }
