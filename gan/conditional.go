@@ -132,13 +132,14 @@ func (t *Trainer) setUpConditioning() error {
 	return nil
 }
 
-// nextRealBatch fills the real batch (and, for a conditional model, its classes).
-func (t *Trainer) nextRealBatch() {
+// nextRealBatch fills dst with the real batch (and, for a conditional model,
+// sets its classes).
+func (t *Trainer) nextRealBatch(dst []float32) {
 	if t.cond == nil {
-		t.source.Next(t.realBatch)
+		t.source.Next(dst)
 		return
 	}
-	t.cond.source.NextLabeled(t.realBatch, t.cond.realLabels)
+	t.cond.source.NextLabeled(dst, t.cond.realLabels)
 	oneHot(t.cond.realOneHot, t.cond.realLabels, t.arch.Classes)
 }
 

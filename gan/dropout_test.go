@@ -88,8 +88,9 @@ func testDiscriminatorDropoutByPhase(t *testing.T, cfg Config) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr.source.Next(tr.realBatch)
-		out, err := exec.Call(tensors.FromFlatDataAndDimensions(tr.realBatch, cfg.Batch, ImageSize, ImageSize, 1))
+		real := make([]float32, cfg.Batch*ImageSize*ImageSize)
+		tr.source.Next(real)
+		out, err := exec.Call(tensors.FromFlatDataAndDimensions(real, cfg.Batch, ImageSize, ImageSize, 1))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph ops read as math.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -111,9 +113,11 @@ type Trainer struct {
 	adamD, adamG      *adam
 	emaG              *movingAverage // nil without Config.EMA
 	samplerGen        *Generator     // with Config.PreciseBN: the sampling generator, its statistics measured
-	realBatch         []float32
 	noise             *latentNoise
-	latentBatch       []float32
+	// realInput and latentInput hold the steps' inputs, written in place each
+	// step: with the go backend's shared buffers the graphs read them where
+	// they are, so a step neither allocates nor copies its inputs.
+	realInput, latentInput *tensors.Tensor
 	fixedNoise        *tensors.Tensor
 	ckpt              *checkpoint.Handler
 	step              int
@@ -140,10 +144,14 @@ func NewTrainer(backend compute.Backend, cfg Config, source BatchSource, totalSt
 	}
 	t := &Trainer{
 		cfg: cfg, arch: arch, discriminatorLoss: discriminatorLoss, generatorLoss: generatorLoss, backend: backend, source: source, opts: opts, totalSteps: totalSteps,
-		store:       model.NewStore(),
-		realBatch:   make([]float32, cfg.Batch*ImageSize*ImageSize),
-		noise:       newLatentNoise(cfg.Seed),
-		latentBatch: make([]float32, cfg.Batch*cfg.LatentDim),
+		store: model.NewStore(),
+		noise: newLatentNoise(cfg.Seed),
+	}
+	if t.realInput, err = tensors.FromShapeForBackend(backend, 0, shapes.Make(dtypes.Float32, cfg.Batch, ImageSize, ImageSize, 1)); err != nil {
+		return nil, err
+	}
+	if t.latentInput, err = tensors.FromShapeForBackend(backend, 0, shapes.Make(dtypes.Float32, cfg.Batch, cfg.LatentDim)); err != nil {
+		return nil, err
 	}
 	t.store.SetParam(model.ParamInitialSeed, cfg.Seed)
 	t.store.SetParam(ParamDropoutD, cfg.DropoutD)
@@ -397,9 +405,10 @@ func (t *Trainer) Store() *model.Store { return t.store }
 // TrainStep runs one D step then one G step.
 func (t *Trainer) TrainStep() (StepMetrics, error) {
 	start := time.Now()
-	t.nextRealBatch()
-	real := tensors.FromFlatDataAndDimensions(t.realBatch, t.cfg.Batch, ImageSize, ImageSize, 1)
-	dOut, err := t.discriminatorStep(real)
+	if err := t.realInput.MutableFlatData(func(flat any) { t.nextRealBatch(flat.([]float32)) }); err != nil {
+		return StepMetrics{}, fmt.Errorf("step %d: real batch: %w", t.step+1, err)
+	}
+	dOut, err := t.discriminatorStep(t.realInput)
 	if err != nil {
 		return StepMetrics{}, fmt.Errorf("step %d: %w", t.step+1, err)
 	}
@@ -440,11 +449,12 @@ func (t *Trainer) discriminatorStep(real *tensors.Tensor) ([]*tensors.Tensor, er
 	return out[:dStepOutputs], nil
 }
 
-// drawLatent draws a fresh latent batch z ~ N(0, 1) on the host: the go
-// backend's in-graph Box–Muller costs a cosine and a logarithm per value.
+// drawLatent draws a fresh latent batch z ~ N(0, 1) on the host (the go
+// backend's in-graph Box–Muller costs a cosine and a logarithm per value)
+// into the latent input, which it returns; the next draw overwrites it.
 func (t *Trainer) drawLatent() *tensors.Tensor {
-	t.noise.fill(t.latentBatch)
-	return tensors.FromFlatDataAndDimensions(t.latentBatch, t.cfg.Batch, t.cfg.LatentDim)
+	t.latentInput.MustMutableFlatData(func(flat any) { t.noise.fill(flat.([]float32)) })
+	return t.latentInput
 }
 
 // generatorStep runs the G step's graph and G's update; it returns the G loss.
