@@ -118,11 +118,11 @@ type Trainer struct {
 	// step: with the go backend's shared buffers the graphs read them where
 	// they are, so a step neither allocates nor copies its inputs.
 	realInput, latentInput *tensors.Tensor
-	fixedNoise        *tensors.Tensor
-	ckpt              *checkpoint.Handler
-	step              int
-	totalSteps        int
-	cond              *conditioning // nil for an unconditional model
+	fixedNoise             *tensors.Tensor
+	ckpt                   *checkpoint.Handler
+	step                   int
+	totalSteps             int
+	cond                   *conditioning // nil for an unconditional model
 }
 
 // NewTrainer builds the models and the two training graphs. totalSteps is the run
