@@ -27,7 +27,7 @@ func TestFinalizedOutputsGoBackToThePool(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := tensors.FromShape(shapes.Make(dtypes.Float32, rows, cols))
-	x.MutableFlatData(func(flat any) {
+	x.MustMutableFlatData(func(flat any) {
 		for i := range flat.([]float32) {
 			flat.([]float32)[i] = float32(i % 1000)
 		}

@@ -181,29 +181,22 @@ func execSliceGeneric[T gobackend.SupportedTypesConstraints](operand, output *go
 		operandFlatIdx += start * operandFlatStrides[axis]
 	}
 
-	if last := rank - 1; rank > 0 && params.strides[last] == 1 && outputDimensions[last] > 1 {
-		// Unit stride along the last axis: copy whole runs (ganbook patch).
-		run := outputDimensions[last]
-		for outputFlatIdx := 0; outputFlatIdx < len(outputFlat); outputFlatIdx += run {
-			copy(outputFlat[outputFlatIdx:outputFlatIdx+run], operandFlat[operandFlatIdx:operandFlatIdx+run])
-			for axis := last - 1; axis >= 0; axis-- {
-				outputAxisIdxs[axis]++
-				if outputAxisIdxs[axis] < outputDimensions[axis] {
-					operandFlatIdx += params.strides[axis] * operandFlatStrides[axis]
-					break
-				}
-				operandFlatIdx -= (outputDimensions[axis] - 1) * params.strides[axis] * operandFlatStrides[axis]
-				outputAxisIdxs[axis] = 0
-			}
-		}
-		return
+	// With a unit stride along the last axis, whole runs of it are copied at
+	// once (ganbook patch); otherwise one value at a time.
+	run, outerAxes := 1, rank
+	if rank > 0 && params.strides[rank-1] == 1 {
+		run, outerAxes = outputDimensions[rank-1], rank-1
 	}
-	for outputFlatIdx := 0; outputFlatIdx < len(outputFlat); outputFlatIdx++ {
-		// Copy value at current position.
-		outputFlat[outputFlatIdx] = operandFlat[operandFlatIdx]
+	for outputFlatIdx := 0; outputFlatIdx < len(outputFlat); outputFlatIdx += run {
+		// Copy the value(s) at current position.
+		if run == 1 {
+			outputFlat[outputFlatIdx] = operandFlat[operandFlatIdx]
+		} else {
+			copy(outputFlat[outputFlatIdx:outputFlatIdx+run], operandFlat[operandFlatIdx:operandFlatIdx+run])
+		}
 
 		// Iterate to the next position.
-		for axis := rank - 1; axis >= 0; axis-- {
+		for axis := outerAxes - 1; axis >= 0; axis-- {
 			outputAxisIdxs[axis]++
 			if outputAxisIdxs[axis] < outputDimensions[axis] {
 				operandFlatIdx += params.strides[axis] * operandFlatStrides[axis]
