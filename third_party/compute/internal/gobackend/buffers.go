@@ -6,6 +6,7 @@ import (
 	stderrors "errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"unsafe"
@@ -67,6 +68,12 @@ func compareFlatData(a, b any) bool {
 	if a == nil || b == nil {
 		return false
 	}
+	// The common element types are compared as typed slices, with the same ==
+	// the reflection below applies to each element (NaN differs from itself,
+	// -0 equals +0), without boxing every element.
+	if equal, typed := compareTypedFlatData(a, b); typed {
+		return equal
+	}
 	// Use reflection to compare slices element by element
 	va := reflect.ValueOf(a)
 	vb := reflect.ValueOf(b)
@@ -82,6 +89,36 @@ func compareFlatData(a, b any) bool {
 		}
 	}
 	return true
+}
+
+// compareTypedFlatData is compareFlatData for a and b of the same common
+// slice type; typed is false for any other pair.
+func compareTypedFlatData(a, b any) (equal, typed bool) {
+	switch a := a.(type) {
+	case []float32:
+		return equalTyped(a, b)
+	case []float64:
+		return equalTyped(a, b)
+	case []int32:
+		return equalTyped(a, b)
+	case []int64:
+		return equalTyped(a, b)
+	case []int:
+		return equalTyped(a, b)
+	case []uint8:
+		return equalTyped(a, b)
+	case []bool:
+		return equalTyped(a, b)
+	}
+	return false, false
+}
+
+func equalTyped[T comparable](a []T, b any) (equal, typed bool) {
+	bt, ok := b.([]T)
+	if !ok {
+		return false, false
+	}
+	return slices.Equal(a, bt), true
 }
 
 type bufferPoolKey struct {
