@@ -1,13 +1,17 @@
 package gan
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
+	"math"
 	"math/rand/v2"
 	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -170,7 +174,10 @@ func iterationGraphs(tr *Trainer) []stepGraph {
 }
 
 // productFLOPs counts the products that outputs depend on.
-func productFLOPs(outputs []*graph.Node) (int64, error) {
+func productFLOPs(outputs []*graph.Node) (int64, error) { return nodesFLOPs(liveNodes(outputs)) }
+
+// liveNodes lists the nodes that outputs depend on, outputs included.
+func liveNodes(outputs []*graph.Node) []*graph.Node {
 	seen := map[*graph.Node]bool{}
 	var live []*graph.Node
 	var visit func(n *graph.Node)
@@ -187,7 +194,100 @@ func productFLOPs(outputs []*graph.Node) (int64, error) {
 	for _, o := range outputs {
 		visit(o)
 	}
-	return nodesFLOPs(live)
+	return live
+}
+
+// nodeBytes counts the bytes op n reads and writes: each operand and its
+// result once, as an op that streams them would (a product's operands once
+// too, as if its blocking kept them in cache). Parameters and constants are
+// not ops: their bytes count where they are read. Reshape and Identity count
+// as free, though the go backend copies a Reshape whose input it does not
+// own. It is the traffic of the graph run one op at a time, not a
+// measurement of what reaches DRAM: small operands stay in the caches.
+func nodeBytes(n *graph.Node) int64 {
+	switch n.Type() {
+	case graph.NodeTypeParameter, graph.NodeTypeConstant, graph.NodeTypeReshape, graph.NodeTypeIdentity:
+		return 0
+	}
+	total := n.Shape().ByteSize()
+	for _, in := range n.Inputs() {
+		total += in.Shape().ByteSize()
+	}
+	return total
+}
+
+// isSelection says whether n is a constant of only zeros and ones: the
+// selections gan/blocks writes im2col and col2im with, whose products count
+// mostly multiplications by zero.
+func isSelection(n *graph.Node) bool {
+	if n.Type() != graph.NodeTypeConstant {
+		return false
+	}
+	value := n.ConstantValue() // nil unless the graph kept it (graph.MinConstValueSizeToKeep)
+	if value == nil {
+		return false
+	}
+	only01 := false
+	value.ConstFlatData(func(flat any) {
+		if values, ok := flat.([]float32); ok {
+			only01 = !slices.ContainsFunc(values, func(v float32) bool { return v != 0 && v != 1 })
+		}
+	})
+	return only01
+}
+
+// iterationCost is one training iteration's count: its products' FLOPs, the
+// bytes its ops stream (nodeBytes), and the time the ops would take one at a
+// time if each ran at the machine's ceiling that binds it: the GEMM peak
+// (FLOP/s) for its products, the copy rate (bytes/s) of a working set its
+// size for its bytes (copyRates), whichever is longer.
+type iterationCost struct {
+	flops, bytes         int64
+	selectionFlops       int64 // of flops: products whose left operand is a 0/1 constant (isSelection)
+	bytesByOp            map[string]int64
+	bytesSecs, boundSecs float64
+}
+
+func iterationCosts(tr *Trainer, peak float64, rates copyRates) (iterationCost, error) {
+	cost := iterationCost{bytesByOp: map[string]int64{}}
+	// Keep every constant's value in the graph, for isSelection.
+	defer func(keep int) { graph.MinConstValueSizeToKeep = keep }(graph.MinConstValueSizeToKeep)
+	graph.MinConstValueSizeToKeep = math.MaxInt
+	for _, step := range iterationGraphs(tr) {
+		exec, err := step.build(tr)
+		if err != nil {
+			return cost, err
+		}
+		if _, err := exec.Compile(step.inputs...); err != nil {
+			return cost, fmt.Errorf("%s: %w", step.name, err)
+		}
+		if err := cost.add(liveNodes(*step.outputs), peak, rates); err != nil {
+			return cost, fmt.Errorf("%s: %w", step.name, err)
+		}
+	}
+	return cost, nil
+}
+
+// add counts the ops among nodes.
+func (c *iterationCost) add(nodes []*graph.Node, peak float64, rates copyRates) error {
+	for _, n := range nodes {
+		f, err := nodesFLOPs([]*graph.Node{n})
+		if err != nil {
+			return err
+		}
+		b := nodeBytes(n)
+		c.flops += f
+		if n.Type() == graph.NodeTypeDotGeneral && isSelection(n.Inputs()[0]) {
+			c.selectionFlops += f
+		}
+		c.bytes += b
+		if b > 0 {
+			c.bytesByOp[strings.TrimPrefix(n.Type().String(), "NodeType")] += b
+		}
+		c.bytesSecs += rates.secs(b)
+		c.boundSecs += max(float64(f)/peak, rates.secs(b))
+	}
+	return nil
 }
 
 // TestIterationGraphsMirrorTrainer checks that iterationGraphs builds the
@@ -331,6 +431,69 @@ func TestGraphFLOPs(t *testing.T) {
 	}
 }
 
+// TestIterationCostByHand: x[8,5]·w[5,3] + y[8,3], then a Reshape, all
+// float32. The product reads 40+15 values and writes 24: 316 bytes, 240
+// FLOPs; the Add reads 24+24 and writes 24: 288 bytes; the Reshape is free:
+// 604 bytes. With rates for 300- and 1000-byte working sets, the Add's 288
+// bytes stream at the first and the product's 316 at the second. At 1000 FLOP/s and
+// 1000/500 B/s the product's bytes bind it (0.632 s against 0.24 s), and the
+// bound is 0.632+0.288 = 0.920 s; at 100 FLOP/s its FLOPs do (2.4 s): 2.688 s.
+func TestIterationCostByHand(t *testing.T) {
+	backend, err := NewBackend(testWriter{t})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := graph.NewGraph(backend, "cost")
+	f32 := func(dims ...int) shapes.Shape { return shapes.Make(dtypes.Float32, dims...) }
+	x := graph.Parameter(g, "x", f32(8, 5))
+	w := graph.Parameter(g, "w", f32(5, 3))
+	y := graph.Parameter(g, "y", f32(8, 3))
+	out := graph.Reshape(graph.Add(graph.MatMul(x, w), y), 24)
+	if err := g.Compile(out); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		peak, bandwidth, wantSecs float64
+	}{{1000, 1000, 0.920}, {100, 1000, 2.688}} {
+		cost := iterationCost{bytesByOp: map[string]int64{}}
+		rates := copyRates{{300, tc.bandwidth}, {1000, tc.bandwidth / 2}}
+		if err := cost.add(liveNodes([]*graph.Node{out}), tc.peak, rates); err != nil {
+			t.Fatal(err)
+		}
+		if cost.flops != 240 || cost.selectionFlops != 0 || cost.bytes != 604 || cost.bytesByOp["DotGeneral"] != 316 || cost.bytesByOp["Add"] != 288 {
+			t.Errorf("flops %d, bytes %d by op %v; want 240, 604 (DotGeneral 316, Add 288)", cost.flops, cost.bytes, cost.bytesByOp)
+		}
+		if math.Abs(cost.boundSecs-tc.wantSecs) > 1e-12 {
+			t.Errorf("peak %g, bandwidth %g: bound %.6f s, want %.3f", tc.peak, tc.bandwidth, cost.boundSecs, tc.wantSecs)
+		}
+	}
+}
+
+// Products whose left operand is a constant of zeros and ones are counted
+// apart as selections: sel[2,3]·x[3,4] is one (2·2·4·3 = 48 FLOPs), w[2,3]·x
+// with a 0.5 in w is not (another 48).
+func TestSelectionProductsCountedApart(t *testing.T) {
+	backend, err := NewBackend(testWriter{t})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := graph.NewGraph(backend, "selections")
+	x := graph.Parameter(g, "x", shapes.Make(dtypes.Float32, 3, 4))
+	sel := graph.Const(g, [][]float32{{1, 0, 0}, {0, 0, 1}})
+	w := graph.Const(g, [][]float32{{1, 0.5, 0}, {0, 1, 0}})
+	out := graph.Add(graph.MatMul(sel, x), graph.MatMul(w, x))
+	if err := g.Compile(out); err != nil {
+		t.Fatal(err)
+	}
+	cost := iterationCost{bytesByOp: map[string]int64{}}
+	if err := cost.add(liveNodes([]*graph.Node{out}), 1, copyRates{{1 << 20, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if cost.flops != 96 || cost.selectionFlops != 48 {
+		t.Errorf("flops %d, of which selections %d; want 96 and 48", cost.flops, cost.selectionFlops)
+	}
+}
+
 // BenchmarkRoofline measures, in one run, the GEMM's rate on its largest
 // product (128×512×784) and one training iteration of each model, and prints
 // the iterations' product FLOPs as a fraction of that rate. The GEMM is timed
@@ -350,6 +513,7 @@ func BenchmarkRoofline(b *testing.B) {
 		medianSecs float64
 	}
 	var results []result
+	var trainers []*Trainer
 	for _, m := range []struct {
 		arch  string
 		batch int
@@ -369,6 +533,7 @@ func BenchmarkRoofline(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		trainers = append(trainers, tr)
 		for range 3 {
 			if _, err := tr.TrainStep(); err != nil {
 				b.Fatal(err)
@@ -388,14 +553,187 @@ func BenchmarkRoofline(b *testing.B) {
 	peakAfter := gemmPeak()
 	peak := max(peakBefore, peakAfter)
 	fmt.Printf("gemm peak GFLOP/s %.1f (after the models)\n", peakAfter/1e9)
+	rates := measureCopyRates()
+	fmt.Printf("copy GB/s by working set (read+write, %d cores): %s\n", runtime.GOMAXPROCS(0), rates)
 	b.Logf("GEMM peak 128x512x784: %.1f GFLOP/s", peak/1e9)
-	for _, r := range results {
+	for i, r := range results {
 		rate := float64(r.flops) / r.medianSecs
 		fmt.Printf("%s batch %d flops/iter %d median-ms %.2f GFLOP/s %.1f\n", r.arch, r.batch, r.flops, r.medianSecs*1e3, rate/1e9)
 		fmt.Printf("fraction of GEMM peak %s %.3f\n", r.arch, rate/peak)
+		cost, err := iterationCosts(trainers[i], peak, rates)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fmt.Printf("%s selection products (0/1 constants) flops/iter %d, %.1f %% of the count\n",
+			r.arch, cost.selectionFlops, 100*float64(cost.selectionFlops)/float64(cost.flops))
+		fmt.Printf("%s bytes/iter %d: products at the GEMM peak %.2f ms, bytes at the copy rates %.2f ms, "+
+			"ops one at a time at their ceiling %.2f ms, fraction of that bound %.3f\n",
+			r.arch, cost.bytes, float64(cost.flops)/peak*1e3, cost.bytesSecs*1e3, cost.boundSecs*1e3, cost.boundSecs/r.medianSecs)
+		calls, err := stepProducts(trainers[i])
+		if err != nil {
+			b.Fatal(err)
+		}
+		var n int
+		var flops int64
+		var alone float64
+		type shapeTime struct {
+			p          productShape
+			count      int
+			secs, lost float64 // per call; per iteration against the peak
+		}
+		var shapes []shapeTime
+		for p, count := range calls {
+			secs := isolatedSecs(p)
+			n += count
+			flops += int64(count) * p.flops()
+			alone += float64(count) * secs
+			shapes = append(shapes, shapeTime{p, count, secs, float64(count) * (secs - float64(p.flops())/peak)})
+		}
+		fmt.Printf("%s products run by internal/gemm: %d calls, %d shapes, %d flops/iter, each shape alone at its best %.2f ms (%.1f GFLOP/s), fraction of the step %.3f\n",
+			r.arch, n, len(calls), flops, alone*1e3, float64(flops)/alone/1e9, alone/r.medianSecs)
+		slices.SortFunc(shapes, func(a, b shapeTime) int { return cmp.Compare(b.lost, a.lost) })
+		for _, st := range shapes[:min(6, len(shapes))] {
+			fmt.Printf("%s product aT=%t bT=%t %dx%dx%dx%d x%d: %.1f GFLOP/s alone, %.2f ms/iter more than at the peak\n",
+				r.arch, st.p.aTransposed, st.p.bTransposed, st.p.batch, st.p.m, st.p.n, st.p.k, st.count,
+				float64(st.p.flops())/st.secs/1e9, st.lost*1e3)
+		}
+		ops := slices.Collect(maps.Keys(cost.bytesByOp))
+		slices.SortFunc(ops, func(a, b string) int { return cmp.Compare(cost.bytesByOp[b], cost.bytesByOp[a]) })
+		var parts []string
+		for _, op := range ops[:min(8, len(ops))] {
+			parts = append(parts, fmt.Sprintf("%s %.1f", op, float64(cost.bytesByOp[op])/1e6))
+		}
+		fmt.Printf("%s MB/iter by op: %s\n", r.arch, strings.Join(parts, ", "))
 	}
 	for range b.N {
 	}
+}
+
+// copyRate is the best of several timings of copying a working set of
+// total bytes (source and destination), split over GOMAXPROCS goroutines
+// and repeated until about 64 MB have moved, so that a small set stays in
+// the cache, in bytes read and written per second.
+func copyRate(total int) float64 {
+	workers := runtime.GOMAXPROCS(0)
+	n := max(total/8/workers, 16) // float32s per buffer: source and destination
+	reps := max(1, (64<<20)/(8*n*workers))
+	src, dst := make([][]float32, workers), make([][]float32, workers)
+	for w := range workers {
+		src[w], dst[w] = make([]float32, n), make([]float32, n)
+		for i := range src[w] {
+			src[w][i] = float32(i)
+		}
+	}
+	best := time.Duration(1 << 62)
+	for range 10 {
+		var wg sync.WaitGroup
+		start := time.Now()
+		for w := range workers {
+			wg.Go(func() {
+				for range reps {
+					copy(dst[w], src[w])
+				}
+			})
+		}
+		wg.Wait()
+		best = min(best, time.Since(start))
+	}
+	return float64(8*n*workers*reps) / best.Seconds()
+}
+
+// copyRates are the rates the roofline bound streams bytes at: the copy
+// rate of working sets of 1 MB up to 256 MB, doubling, measured in the same
+// run. An op's bytes stream at the rate of the smallest working set that
+// holds them (the largest set's beyond it): the caches' rates for small
+// ops, memory's for large ones.
+type copyRates []struct {
+	size int64
+	rate float64 // bytes/s
+}
+
+func measureCopyRates() copyRates {
+	var rates copyRates
+	for size := int64(1 << 20); size <= 256<<20; size *= 2 {
+		rates = append(rates, struct {
+			size int64
+			rate float64
+		}{size, copyRate(int(size))})
+	}
+	return rates
+}
+
+func (r copyRates) secs(bytes int64) float64 {
+	for _, level := range r {
+		if bytes <= level.size {
+			return float64(bytes) / level.rate
+		}
+	}
+	return float64(bytes) / r[len(r)-1].rate
+}
+
+func (r copyRates) String() string {
+	parts := make([]string, len(r))
+	for i, level := range r {
+		parts[i] = fmt.Sprintf("%d MB %.1f", level.size>>20, level.rate/1e9)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// productShape is one call of the installed matmul kernel (gemmMatMul).
+type productShape struct {
+	aTransposed, bTransposed bool
+	batch, m, n, k           int
+}
+
+func (p productShape) flops() int64 { return 2 * int64(p.batch) * int64(p.m) * int64(p.n) * int64(p.k) }
+
+// stepProducts runs one more iteration of tr and records the products
+// internal/gemm ran in it (the smaller ones GoMLX's own kernels run are not
+// recorded), by shape, with how many times each ran.
+func stepProducts(tr *Trainer) (map[productShape]int, error) {
+	setter, ok := tr.backend.(matMulKernelSetter)
+	if !ok {
+		return nil, fmt.Errorf("the go backend has no SetMatMulFloat32: %s", unpatched)
+	}
+	var mu sync.Mutex
+	calls := map[productShape]int{}
+	setter.SetMatMulFloat32(func(aT, bT bool, a, b []float32, batch, m, n, k int, out []float32) bool {
+		ok := gemmMatMul(aT, bT, a, b, batch, m, n, k, out)
+		if ok {
+			mu.Lock()
+			calls[productShape{aT, bT, batch, m, n, k}]++
+			mu.Unlock()
+		}
+		return ok
+	})
+	defer setter.SetMatMulFloat32(gemmMatMul)
+	if _, err := tr.TrainStep(); err != nil {
+		return nil, err
+	}
+	return calls, nil
+}
+
+// isolatedSecs is the best time of one product of shape p alone, on
+// GOMAXPROCS cores, as gemmMatMul runs it: timed until 20 runs or 30 ms.
+func isolatedSecs(p productShape) float64 {
+	rng := rand.New(rand.NewPCG(3, 4))
+	fill := func(n int) []float32 {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = rng.Float32()
+		}
+		return s
+	}
+	a, b, c := fill(p.batch*p.m*p.k), fill(p.batch*p.k*p.n), make([]float32, p.batch*p.m*p.n)
+	best := time.Duration(1 << 62)
+	var spent time.Duration
+	for runs := 0; runs < 20 || spent < 30*time.Millisecond; runs++ {
+		start := time.Now()
+		gemm.MatMul(p.aTransposed, p.bTransposed, a, b, p.batch, p.m, p.n, p.k, c, runtime.GOMAXPROCS(0))
+		d := time.Since(start)
+		best, spent = min(best, d), spent+d
+	}
+	return best.Seconds()
 }
 
 // gemmPeak is the best of several timings of the GEMM's largest product, in FLOP/s.
