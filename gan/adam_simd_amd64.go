@@ -45,5 +45,9 @@ func adamUpdateFast(p, g, m, v []float32, c adamCoefficients) {
 			archsimd.LoadFloat32x8Slice(p[i:]).Add(negStepSize.Mul(mi.Div(denom))).StoreSlice(p[i:])
 		}
 	}
+	// VZEROUPPER: without it the scalar code that runs next on this thread
+	// (the tail below, and whatever follows) pays the SSE/AVX transition
+	// penalty (see internal/vecmath's leaveSIMD).
+	archsimd.ClearAVXUpperBits()
 	adamUpdate(p[i:], g[i:], m[i:], v[i:], c)
 }

@@ -40,6 +40,7 @@ func elementwise(a, b, out []float32, vectorized func(a, b, out []float32) int, 
 	n := 0
 	if HasSIMD {
 		n = vectorized(a, b, out)
+		leaveSIMD()
 	}
 	if len(b) == 1 {
 		c := b[0]

@@ -17,4 +17,10 @@
 // math.Tanh's float64 algorithm (and amd64 math.Exp's), operation for
 // operation, rounded to float32: equal to float32(math.Tanh(float64(x)))
 // for all 2³² inputs (TestTanhMatchesMathTanh with VECMATH_TANH_ALL=1).
+//
+// Every vectorized loop ends with VZEROUPPER (leaveSIMD): Go's compiler does
+// not emit it after archsimd code, and until it runs, every SSE instruction
+// the thread executes, which is all of Go's scalar floating-point code, pays
+// the CPU's AVX-to-SSE transition penalty (math.Exp about 100× slower on an
+// Intel Xeon: BenchmarkScalarAfterSIMD).
 package vecmath

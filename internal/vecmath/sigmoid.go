@@ -19,6 +19,7 @@ func unary(in, out []float32, vectorized func(in, out []float32) int, scalar fun
 	n := 0
 	if HasSIMD {
 		n = vectorized(in, out)
+		leaveSIMD()
 	}
 	for i := n; i < len(in); i++ {
 		out[i] = scalar(in[i])
