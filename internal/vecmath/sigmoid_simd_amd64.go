@@ -10,8 +10,8 @@ func hasSIMD() bool { return archsimd.X86.AVX512() }
 // emit it after AVX-512 code, and until it runs, every SSE instruction the
 // thread executes next (all of Go's scalar float32/float64 arithmetic, the
 // scalar tails here, math.Exp) pays the CPU's transition penalty: 128 calls
-// of math.Exp took 180–270 µs after a vectorized Add instead of 1.4–2.2 µs
-// (TestScalarMathFullSpeedAfterSIMD).
+// of math.Exp took 130–270 µs after a vectorized loop instead of about 2 µs
+// (BenchmarkScalarAfterSIMD).
 func leaveSIMD() { archsimd.ClearAVXUpperBits() }
 
 // sigmoidSIMD does 16 values at a time and returns how many it did.
