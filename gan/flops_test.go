@@ -569,33 +569,8 @@ func BenchmarkRoofline(b *testing.B) {
 		fmt.Printf("%s bytes/iter %d: products at the GEMM peak %.2f ms, bytes at the copy rates %.2f ms, "+
 			"ops one at a time at their ceiling %.2f ms, fraction of that bound %.3f\n",
 			r.arch, cost.bytes, float64(cost.flops)/peak*1e3, cost.bytesSecs*1e3, cost.boundSecs*1e3, cost.boundSecs/r.medianSecs)
-		calls, err := stepProducts(trainers[i])
-		if err != nil {
+		if err := printProductsAlone(r.arch, trainers[i], peak, r.medianSecs); err != nil {
 			b.Fatal(err)
-		}
-		var n int
-		var flops int64
-		var alone float64
-		type shapeTime struct {
-			p          productShape
-			count      int
-			secs, lost float64 // per call; per iteration against the peak
-		}
-		var shapes []shapeTime
-		for p, count := range calls {
-			secs := isolatedSecs(p)
-			n += count
-			flops += int64(count) * p.flops()
-			alone += float64(count) * secs
-			shapes = append(shapes, shapeTime{p, count, secs, float64(count) * (secs - float64(p.flops())/peak)})
-		}
-		fmt.Printf("%s products run by internal/gemm: %d calls, %d shapes, %d flops/iter, each shape alone at its best %.2f ms (%.1f GFLOP/s), fraction of the step %.3f\n",
-			r.arch, n, len(calls), flops, alone*1e3, float64(flops)/alone/1e9, alone/r.medianSecs)
-		slices.SortFunc(shapes, func(a, b shapeTime) int { return cmp.Compare(b.lost, a.lost) })
-		for _, st := range shapes[:min(6, len(shapes))] {
-			fmt.Printf("%s product aT=%t bT=%t %dx%dx%dx%d x%d: %.1f GFLOP/s alone, %.2f ms/iter more than at the peak\n",
-				r.arch, st.p.aTransposed, st.p.bTransposed, st.p.batch, st.p.m, st.p.n, st.p.k, st.count,
-				float64(st.p.flops())/st.secs/1e9, st.lost*1e3)
 		}
 		ops := slices.Collect(maps.Keys(cost.bytesByOp))
 		slices.SortFunc(ops, func(a, b string) int { return cmp.Compare(cost.bytesByOp[b], cost.bytesByOp[a]) })
@@ -607,6 +582,43 @@ func BenchmarkRoofline(b *testing.B) {
 	}
 	for range b.N {
 	}
+}
+
+// printProductsAlone runs one more step of tr, times each product shape it
+// handed to internal/gemm alone, and prints their sum against the step
+// (stepSecs) and the six shapes that lose the most time against the peak.
+func printProductsAlone(arch string, tr *Trainer, peak, stepSecs float64) error {
+	calls, err := stepProducts(tr)
+	if err != nil {
+		return err
+	}
+	type shapeTime struct {
+		p          productShape
+		count      int
+		secs, lost float64 // per call; per iteration against the peak
+	}
+	var (
+		n      int
+		flops  int64
+		alone  float64
+		shapes []shapeTime
+	)
+	for p, count := range calls {
+		secs := isolatedSecs(p)
+		n += count
+		flops += int64(count) * p.flops()
+		alone += float64(count) * secs
+		shapes = append(shapes, shapeTime{p, count, secs, float64(count) * (secs - float64(p.flops())/peak)})
+	}
+	fmt.Printf("%s products run by internal/gemm: %d calls, %d shapes, %d flops/iter, each shape alone at its best %.2f ms (%.1f GFLOP/s), fraction of the step %.3f\n",
+		arch, n, len(calls), flops, alone*1e3, float64(flops)/alone/1e9, alone/stepSecs)
+	slices.SortFunc(shapes, func(a, b shapeTime) int { return cmp.Compare(b.lost, a.lost) })
+	for _, st := range shapes[:min(6, len(shapes))] {
+		fmt.Printf("%s product aT=%t bT=%t %dx%dx%dx%d x%d: %.1f GFLOP/s alone, %.2f ms/iter more than at the peak\n",
+			arch, st.p.aTransposed, st.p.bTransposed, st.p.batch, st.p.m, st.p.n, st.p.k, st.count,
+			float64(st.p.flops())/st.secs/1e9, st.lost*1e3)
+	}
+	return nil
 }
 
 // copyRate is the best of several timings of copying a working set of
