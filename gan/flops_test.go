@@ -93,28 +93,6 @@ func intField(desc, name string) (int, error) {
 	return strconv.Atoi(m[1])
 }
 
-// iterationFLOPs counts one training iteration of tr: its D step's and its G
-// step's products, over the nodes their outputs depend on (the go backend runs
-// only those; autodiff leaves unused gradient nodes in the graph).
-func iterationFLOPs(tr *Trainer) (int64, error) {
-	var total int64
-	for _, step := range iterationGraphs(tr) {
-		exec, err := step.build(tr)
-		if err != nil {
-			return 0, err
-		}
-		if _, err := exec.Compile(step.inputs...); err != nil {
-			return 0, fmt.Errorf("%s: %w", step.name, err)
-		}
-		f, err := productFLOPs(*step.outputs)
-		if err != nil {
-			return 0, fmt.Errorf("%s: %w", step.name, err)
-		}
-		total += f
-	}
-	return total, nil
-}
-
 type stepGraph struct {
 	name    string
 	inputs  []shapes.Shape
@@ -172,9 +150,6 @@ func iterationGraphs(tr *Trainer) []stepGraph {
 		}, &gOut},
 	}
 }
-
-// productFLOPs counts the products that outputs depend on.
-func productFLOPs(outputs []*graph.Node) (int64, error) { return nodesFLOPs(liveNodes(outputs)) }
 
 // liveNodes lists the nodes that outputs depend on, outputs included.
 func liveNodes(outputs []*graph.Node) []*graph.Node {
@@ -236,19 +211,20 @@ func isSelection(n *graph.Node) bool {
 	return only01
 }
 
-// iterationCost is one training iteration's count: its products' FLOPs, the
-// bytes its ops stream (nodeBytes), and the time the ops would take one at a
-// time if each ran at the machine's ceiling that binds it: the GEMM peak
-// (FLOP/s) for its products, the copy rate (bytes/s) of a working set its
-// size for its bytes (copyRates), whichever is longer.
+// iterationCost is one training iteration's count, over the D and G steps'
+// nodes that their outputs depend on (the go backend runs only those;
+// autodiff leaves unused gradient nodes in the graph): its products' FLOPs
+// and the bytes its ops stream (nodeBytes), in total and op by op.
 type iterationCost struct {
-	flops, bytes         int64
-	selectionFlops       int64 // of flops: products whose left operand is a 0/1 constant (isSelection)
-	bytesByOp            map[string]int64
-	bytesSecs, boundSecs float64
+	flops, bytes   int64
+	selectionFlops int64 // of flops: products whose left operand is a 0/1 constant (isSelection)
+	bytesByOp      map[string]int64
+	ops            []opCost
 }
 
-func iterationCosts(tr *Trainer, peak float64, rates copyRates) (iterationCost, error) {
+type opCost struct{ flops, bytes int64 }
+
+func iterationCosts(tr *Trainer) (iterationCost, error) {
 	cost := iterationCost{bytesByOp: map[string]int64{}}
 	// Keep every constant's value in the graph, for isSelection.
 	defer func(keep int) { graph.MinConstValueSizeToKeep = keep }(graph.MinConstValueSizeToKeep)
@@ -261,7 +237,7 @@ func iterationCosts(tr *Trainer, peak float64, rates copyRates) (iterationCost, 
 		if _, err := exec.Compile(step.inputs...); err != nil {
 			return cost, fmt.Errorf("%s: %w", step.name, err)
 		}
-		if err := cost.add(liveNodes(*step.outputs), peak, rates); err != nil {
+		if err := cost.add(liveNodes(*step.outputs)); err != nil {
 			return cost, fmt.Errorf("%s: %w", step.name, err)
 		}
 	}
@@ -269,7 +245,7 @@ func iterationCosts(tr *Trainer, peak float64, rates copyRates) (iterationCost, 
 }
 
 // add counts the ops among nodes.
-func (c *iterationCost) add(nodes []*graph.Node, peak float64, rates copyRates) error {
+func (c *iterationCost) add(nodes []*graph.Node) error {
 	for _, n := range nodes {
 		f, err := nodesFLOPs([]*graph.Node{n})
 		if err != nil {
@@ -284,10 +260,22 @@ func (c *iterationCost) add(nodes []*graph.Node, peak float64, rates copyRates) 
 		if b > 0 {
 			c.bytesByOp[strings.TrimPrefix(n.Type().String(), "NodeType")] += b
 		}
-		c.bytesSecs += rates.secs(b)
-		c.boundSecs += max(float64(f)/peak, rates.secs(b))
+		c.ops = append(c.ops, opCost{f, b})
 	}
 	return nil
+}
+
+// times returns how long the ops' bytes take at the copy rates (copyRates:
+// a working set each op's size), and the time the ops would take one at a
+// time if each ran at the machine's ceiling that binds it: the GEMM peak
+// (FLOP/s) for its products or the copy rate for its bytes, whichever is
+// longer.
+func (c iterationCost) times(peak float64, rates copyRates) (bytesSecs, boundSecs float64) {
+	for _, op := range c.ops {
+		bytesSecs += rates.secs(op.bytes)
+		boundSecs += max(float64(op.flops)/peak, rates.secs(op.bytes))
+	}
+	return bytesSecs, boundSecs
 }
 
 // TestIterationGraphsMirrorTrainer checks that iterationGraphs builds the
@@ -362,17 +350,18 @@ func TestIterationFLOPsMLP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := iterationFLOPs(tr)
+	cost, err := iterationCosts(tr)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := cost.flops
 	want := int64(96368928)
 	// Every bias here is 1 or at least 128 wide: broadcast in place or not at all.
 	if b, ok := backend.(interface{ BroadcastsRowsFloat32(width int) bool }); !ok || !b.BroadcastsRowsFloat32(128) || !b.BroadcastsRowsFloat32(1) {
 		want += 96816
 	}
 	if got != want {
-		t.Errorf("iterationFLOPs = %d, want %d (%+.2f%%)", got, want, 100*float64(got-want)/float64(want))
+		t.Errorf("iterationCosts: %d FLOPs, want %d (%+.2f%%)", got, want, 100*float64(got-want)/float64(want))
 	}
 }
 
@@ -456,15 +445,16 @@ func TestIterationCostByHand(t *testing.T) {
 		peak, bandwidth, wantSecs float64
 	}{{1000, 1000, 0.920}, {100, 1000, 2.688}} {
 		cost := iterationCost{bytesByOp: map[string]int64{}}
-		rates := copyRates{{300, tc.bandwidth}, {1000, tc.bandwidth / 2}}
-		if err := cost.add(liveNodes([]*graph.Node{out}), tc.peak, rates); err != nil {
+		if err := cost.add(liveNodes([]*graph.Node{out})); err != nil {
 			t.Fatal(err)
 		}
 		if cost.flops != 240 || cost.selectionFlops != 0 || cost.bytes != 604 || cost.bytesByOp["DotGeneral"] != 316 || cost.bytesByOp["Add"] != 288 {
-			t.Errorf("flops %d, bytes %d by op %v; want 240, 604 (DotGeneral 316, Add 288)", cost.flops, cost.bytes, cost.bytesByOp)
+			t.Errorf("flops %d (selections %d), bytes %d by op %v; want 240 (0), 604 (DotGeneral 316, Add 288)",
+				cost.flops, cost.selectionFlops, cost.bytes, cost.bytesByOp)
 		}
-		if math.Abs(cost.boundSecs-tc.wantSecs) > 1e-12 {
-			t.Errorf("peak %g, bandwidth %g: bound %.6f s, want %.3f", tc.peak, tc.bandwidth, cost.boundSecs, tc.wantSecs)
+		rates := copyRates{{300, tc.bandwidth}, {1000, tc.bandwidth / 2}}
+		if _, bound := cost.times(tc.peak, rates); math.Abs(bound-tc.wantSecs) > 1e-12 {
+			t.Errorf("peak %g, bandwidth %g: bound %.6f s, want %.3f", tc.peak, tc.bandwidth, bound, tc.wantSecs)
 		}
 	}
 }
@@ -486,7 +476,7 @@ func TestSelectionProductsCountedApart(t *testing.T) {
 		t.Fatal(err)
 	}
 	cost := iterationCost{bytesByOp: map[string]int64{}}
-	if err := cost.add(liveNodes([]*graph.Node{out}), 1, copyRates{{1 << 20, 1}}); err != nil {
+	if err := cost.add(liveNodes([]*graph.Node{out})); err != nil {
 		t.Fatal(err)
 	}
 	if cost.flops != 96 || cost.selectionFlops != 48 {
@@ -509,7 +499,7 @@ func BenchmarkRoofline(b *testing.B) {
 	type result struct {
 		arch       string
 		batch      int
-		flops      int64
+		cost       iterationCost
 		medianSecs float64
 	}
 	var results []result
@@ -529,7 +519,7 @@ func BenchmarkRoofline(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		flops, err := iterationFLOPs(tr)
+		cost, err := iterationCosts(tr)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -548,7 +538,7 @@ func BenchmarkRoofline(b *testing.B) {
 			steps = append(steps, time.Since(start))
 		}
 		slices.Sort(steps)
-		results = append(results, result{m.arch, m.batch, flops, steps[len(steps)/2].Seconds()})
+		results = append(results, result{m.arch, m.batch, cost, steps[len(steps)/2].Seconds()})
 	}
 	peakAfter := gemmPeak()
 	peak := max(peakBefore, peakAfter)
@@ -557,18 +547,16 @@ func BenchmarkRoofline(b *testing.B) {
 	fmt.Printf("copy GB/s by working set (read+write, %d cores): %s\n", runtime.GOMAXPROCS(0), rates)
 	b.Logf("GEMM peak 128x512x784: %.1f GFLOP/s", peak/1e9)
 	for i, r := range results {
-		rate := float64(r.flops) / r.medianSecs
-		fmt.Printf("%s batch %d flops/iter %d median-ms %.2f GFLOP/s %.1f\n", r.arch, r.batch, r.flops, r.medianSecs*1e3, rate/1e9)
+		rate := float64(r.cost.flops) / r.medianSecs
+		fmt.Printf("%s batch %d flops/iter %d median-ms %.2f GFLOP/s %.1f\n", r.arch, r.batch, r.cost.flops, r.medianSecs*1e3, rate/1e9)
 		fmt.Printf("fraction of GEMM peak %s %.3f\n", r.arch, rate/peak)
-		cost, err := iterationCosts(trainers[i], peak, rates)
-		if err != nil {
-			b.Fatal(err)
-		}
+		cost := r.cost
+		bytesSecs, boundSecs := cost.times(peak, rates)
 		fmt.Printf("%s selection products (0/1 constants) flops/iter %d, %.1f %% of the count\n",
 			r.arch, cost.selectionFlops, 100*float64(cost.selectionFlops)/float64(cost.flops))
 		fmt.Printf("%s bytes/iter %d: products at the GEMM peak %.2f ms, bytes at the copy rates %.2f ms, "+
 			"ops one at a time at their ceiling %.2f ms, fraction of that bound %.3f\n",
-			r.arch, cost.bytes, float64(cost.flops)/peak*1e3, cost.bytesSecs*1e3, cost.boundSecs*1e3, cost.boundSecs/r.medianSecs)
+			r.arch, cost.bytes, float64(cost.flops)/peak*1e3, bytesSecs*1e3, boundSecs*1e3, boundSecs/r.medianSecs)
 		if err := printProductsAlone(r.arch, trainers[i], peak, r.medianSecs); err != nil {
 			b.Fatal(err)
 		}
