@@ -218,6 +218,10 @@ func isSelection(n *graph.Node) bool {
 type iterationCost struct {
 	flops, bytes   int64
 	selectionFlops int64 // of flops: products whose left operand is a 0/1 constant (isSelection)
+	// chains are the bytes of each element-wise result that feeds one other
+	// element-wise op of its size and nothing else, written and read back:
+	// what fusing the element-wise chains into single passes would save.
+	chains []int64
 	bytesByOp      map[string]int64
 	ops            []opCost
 }
@@ -237,15 +241,44 @@ func iterationCosts(tr *Trainer) (iterationCost, error) {
 		if _, err := exec.Compile(step.inputs...); err != nil {
 			return cost, fmt.Errorf("%s: %w", step.name, err)
 		}
-		if err := cost.add(liveNodes(*step.outputs)); err != nil {
+		if err := cost.add(*step.outputs); err != nil {
 			return cost, fmt.Errorf("%s: %w", step.name, err)
 		}
 	}
 	return cost, nil
 }
 
-// add counts the ops among nodes.
-func (c *iterationCost) add(nodes []*graph.Node) error {
+// elementwiseOps are the graph's element-wise float ops, the ones a fused
+// pass could chain.
+var elementwiseOps = map[graph.NodeType]bool{
+	graph.NodeTypeAdd: true, graph.NodeTypeSub: true, graph.NodeTypeMul: true, graph.NodeTypeDiv: true,
+	graph.NodeTypeMax: true, graph.NodeTypeMin: true, graph.NodeTypePow: true,
+	graph.NodeTypeSign: true, graph.NodeTypeNeg: true, graph.NodeTypeAbs: true,
+	graph.NodeTypeExp: true, graph.NodeTypeLog: true, graph.NodeTypeLog1p: true, graph.NodeTypeExpm1: true,
+	graph.NodeTypeLogistic: true, graph.NodeTypeTanh: true, graph.NodeTypeSqrt: true, graph.NodeTypeRsqrt: true,
+}
+
+// add counts the ops that the outputs depend on.
+func (c *iterationCost) add(outputs []*graph.Node) error {
+	nodes := liveNodes(outputs)
+	consumers := map[*graph.Node]int{}
+	for _, n := range nodes {
+		for _, in := range n.Inputs() {
+			consumers[in]++
+		}
+	}
+	for _, o := range outputs {
+		consumers[o]++ // the step's caller reads it too
+	}
+	for _, n := range nodes {
+		if elementwiseOps[n.Type()] {
+			for _, in := range n.Inputs() {
+				if elementwiseOps[in.Type()] && consumers[in] == 1 && in.Shape().Size() == n.Shape().Size() {
+					c.chains = append(c.chains, 2*int64(in.Shape().ByteSize()))
+				}
+			}
+		}
+	}
 	for _, n := range nodes {
 		f, err := nodesFLOPs([]*graph.Node{n})
 		if err != nil {
@@ -445,8 +478,11 @@ func TestIterationCostByHand(t *testing.T) {
 		peak, bandwidth, wantSecs float64
 	}{{1000, 1000, 0.920}, {100, 1000, 2.688}} {
 		cost := iterationCost{bytesByOp: map[string]int64{}}
-		if err := cost.add(liveNodes([]*graph.Node{out})); err != nil {
+		if err := cost.add([]*graph.Node{out}); err != nil {
 			t.Fatal(err)
+		}
+		if len(cost.chains) != 0 {
+			t.Errorf("chains %v: the Add's operand is a product, not an element-wise op", cost.chains)
 		}
 		if cost.flops != 240 || cost.selectionFlops != 0 || cost.bytes != 604 || cost.bytesByOp["DotGeneral"] != 316 || cost.bytesByOp["Add"] != 288 {
 			t.Errorf("flops %d (selections %d), bytes %d by op %v; want 240 (0), 604 (DotGeneral 316, Add 288)",
@@ -456,6 +492,41 @@ func TestIterationCostByHand(t *testing.T) {
 		if _, bound := cost.times(tc.peak, rates); math.Abs(bound-tc.wantSecs) > 1e-12 {
 			t.Errorf("peak %g, bandwidth %g: bound %.6f s, want %.3f", tc.peak, tc.bandwidth, bound, tc.wantSecs)
 		}
+	}
+}
+
+// The element-wise results that only one element-wise op of their size reads
+// are the chains' intermediates (each [4, 8]: 128 bytes written, 128 read).
+// In f2 = (Sign(a)·b + (a+b)·c) + ((a+b) − c) + a·Sign(row), with Sign(a)·b
+// also a step output: Sign(a), (a+b)·c, (a+b) − c, their sums and a·Sign(row)
+// are (6 × 256 = 1536 bytes); a+b (two readers), Sign(a)·b (read by the
+// caller too) and Sign(row) (a row broadcast into [4, 8]) are not.
+func TestFusableChainsByHand(t *testing.T) {
+	backend, err := NewBackend(testWriter{t})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := graph.NewGraph(backend, "chains")
+	f32 := func(dims ...int) shapes.Shape { return shapes.Make(dtypes.Float32, dims...) }
+	a, b, c := graph.Parameter(g, "a", f32(4, 8)), graph.Parameter(g, "b", f32(4, 8)), graph.Parameter(g, "c", f32(4, 8))
+	row := graph.Parameter(g, "row", f32(1, 8))
+	m1 := graph.Mul(graph.Sign(a), b)
+	s2 := graph.Add(a, b)
+	f := graph.Add(graph.Add(m1, graph.Mul(s2, c)), graph.Sub(s2, c))
+	f2 := graph.Add(f, graph.Mul(a, graph.Sign(row)))
+	if err := g.Compile(f2, m1); err != nil {
+		t.Fatal(err)
+	}
+	cost := iterationCost{bytesByOp: map[string]int64{}}
+	if err := cost.add([]*graph.Node{f2, m1}); err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, b := range cost.chains {
+		total += b
+	}
+	if len(cost.chains) != 6 || total != 1536 {
+		t.Errorf("chains %v (%d bytes), want 6 of 256 bytes", cost.chains, total)
 	}
 }
 
@@ -476,7 +547,7 @@ func TestSelectionProductsCountedApart(t *testing.T) {
 		t.Fatal(err)
 	}
 	cost := iterationCost{bytesByOp: map[string]int64{}}
-	if err := cost.add(liveNodes([]*graph.Node{out})); err != nil {
+	if err := cost.add([]*graph.Node{out}); err != nil {
 		t.Fatal(err)
 	}
 	if cost.flops != 96 || cost.selectionFlops != 48 {
@@ -554,6 +625,14 @@ func BenchmarkRoofline(b *testing.B) {
 		bytesSecs, boundSecs := cost.times(peak, rates)
 		fmt.Printf("%s selection products (0/1 constants) flops/iter %d, %.1f %% of the count\n",
 			r.arch, cost.selectionFlops, 100*float64(cost.selectionFlops)/float64(cost.flops))
+		var chainBytes int64
+		var chainSecs float64
+		for _, b := range cost.chains {
+			chainBytes += b
+			chainSecs += rates.secs(b)
+		}
+		fmt.Printf("%s element-wise intermediates with one element-wise consumer (what fusing the chains would save) %.1f MB/iter, %.2f ms at the copy rates\n",
+			r.arch, float64(chainBytes)/1e6, chainSecs*1e3)
 		fmt.Printf("%s bytes/iter %d: products at the GEMM peak %.2f ms, bytes at the copy rates %.2f ms, "+
 			"ops one at a time at their ceiling %.2f ms, fraction of that bound %.3f\n",
 			r.arch, cost.bytes, float64(cost.flops)/peak*1e3, bytesSecs*1e3, boundSecs*1e3, boundSecs/r.medianSecs)
