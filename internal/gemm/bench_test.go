@@ -24,6 +24,10 @@ var benchShapes = []struct {
 	{1, 128, 512, 784, false, false}, // D's first layer
 	{1, 128, 784, 512, false, false}, // G's output layer
 	{1, 128, 784, 512, true, false},  // ∂x of D's first layer: v·Wᵀ
+	{1, 64, 784, 512, true, false},   // the same for half a batch (the G step's halves)
+	{1, 64, 512, 784, true, false},   // ∂h of G's output layer, half a batch: v·Wᵀ
+	{1, 64, 512, 256, true, false},   // ∂x of D's second layer, half a batch
+	{1, 64, 256, 512, true, false},   // ∂h of G's second layer, half a batch
 	{1, 784, 512, 128, false, false}, // ∂W of D's first layer: xᵀ·v, x row-major
 	{1, 784, 512, 128, false, true},  // the same as the go backend hands it: xᵀ read from x [128, 784]
 	{1, 128, 256, 512, false, false},

@@ -8,8 +8,9 @@
 // step. The contraction is cut into panels of panelDepth and A into blocks of
 // blockRows rows; a row-major A and a row-major B are read in place (the
 // kernel takes strides), only Aᵀ, Bᵀ and the edges narrower than a tile are
-// packed. Products
-// are split over goroutines by whole matrices of a batch, else by columns or
+// packed. A·Bᵀ whose Bᵀ would cost more to pack than A plus a transpose of
+// C (a small m against large n and k: the gradients of a layer's input) is
+// computed as (B·Aᵀ)ᵀ, B then read in place. Products are split over goroutines by whole matrices of a batch, else by columns or
 // rows, whichever repeats less reading.
 //
 // GoMLX's own AVX-512 kernel (compute v0.1.2) keeps a 4×32 tile, broadcasts

@@ -30,7 +30,8 @@ var Available = available()
 // MatMul sets c = A·B for batch row-major float32 matrices: c [batch, m, n];
 // A = a [batch, m, k], or aᵀ for a [batch, k, m] when aTransposed; B = b
 // [batch, k, n], or bᵀ for b [batch, n, k] when bTransposed. A transposed
-// operand is packed, a row-major one read in place. Each value of c is the same
+// operand is packed, a row-major one read in place (A·Bᵀ may be computed as
+// (B·Aᵀ)ᵀ when that packs less). Each value of c is the same
 // float32 sum whichever layouts hold the operands. It splits the work over up
 // to workers goroutines (the caller's included). It panics if a slice is too
 // short.
@@ -44,6 +45,20 @@ func MatMul(aTransposed, bTransposed bool, a, b []float32, batch, m, n, k int, c
 	}
 	if k == 0 {
 		clear(c[:batch*m*n])
+		return
+	}
+	if bTransposed && !aTransposed && m*k+2*m*n < n*k {
+		// Packing Bᵀ (n·k values) would cost more than packing A and
+		// transposing the result: compute cᵀ = B·Aᵀ, whose every value is
+		// the same sum of the same products in the same order.
+		buf := transposed.Get().(*[]float32)
+		*buf = grow(*buf, batch*m*n)
+		ct := *buf
+		MatMul(false, true, b, a, batch, n, m, k, ct, workers)
+		for s := range batch {
+			transposeInto(c[s*m*n:(s+1)*m*n], ct[s*m*n:(s+1)*m*n], n, m)
+		}
+		transposed.Put(buf)
 		return
 	}
 	jobs := split(batch, m, n, k, max(workers, 1))
@@ -325,5 +340,25 @@ func interleave8(dst []float32, stride int, src *[8][]float32, kc int) {
 		d := dst[p*stride : p*stride+8 : p*stride+8]
 		d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
 		d[4], d[5], d[6], d[7] = s4[p], s5[p], s6[p], s7[p]
+	}
+}
+
+// transposed holds the cᵀ of products computed transposed.
+var transposed = sync.Pool{New: func() any { return new([]float32) }}
+
+// transposeInto sets dst [cols, rows] to the transpose of src [rows, cols].
+func transposeInto(dst, src []float32, rows, cols int) {
+	r := 0
+	for ; r+8 <= rows; r += 8 {
+		var block [8][]float32
+		for q := range block {
+			block[q] = src[(r+q)*cols : (r+q+1)*cols]
+		}
+		interleave8(dst[r:], rows, &block, cols)
+	}
+	for ; r < rows; r++ {
+		for j, v := range src[r*cols : (r+1)*cols] {
+			dst[j*rows+r] = v
+		}
 	}
 }

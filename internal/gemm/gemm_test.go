@@ -268,6 +268,7 @@ func testMatMulSameBitsForEveryLayout(t *testing.T) {
 		{1, 13, 70, 300},   // edges, two panels
 		{3, 17, 65, 256},   // batch
 		{1, 784, 512, 128}, // the MLP's weight gradient aᵀ·b
+		{1, 128, 784, 512}, // v·Wᵀ of D's first layer: computed as (W·vᵀ)ᵀ
 		{1, 64, 16, 3136},  // a convolution's kernel gradient (k ≫ m, n)
 		{448, 14, 64, 28},  // the DCGAN's row selections
 	}
