@@ -221,9 +221,9 @@ type iterationCost struct {
 	// chains are the bytes of each element-wise result that feeds one other
 	// element-wise op of its size and nothing else, written and read back:
 	// what fusing the element-wise chains into single passes would save.
-	chains []int64
-	bytesByOp      map[string]int64
-	ops            []opCost
+	chains    []int64
+	bytesByOp map[string]int64
+	ops       []opCost
 }
 
 type opCost struct{ flops, bytes int64 }
