@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
@@ -102,4 +105,32 @@ func BenchmarkMatMul(b *testing.B) {
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	}
+}
+
+// BenchmarkHelperStart times how long a helper goroutine takes to start
+// running after MatMul's go statement when the other cores have been idle
+// for 0.2 ms: their OS threads are then asleep, and on a virtual machine
+// whose idle CPUs halt, waking one takes about 0.1 ms (the "µs-to-start"
+// metric), a fifth of the largest product's time. MatMul's caller takes
+// over the shares of helpers that have not started when it is free.
+func BenchmarkHelperStart(b *testing.B) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		b.Skip("needs 2 cores")
+	}
+	spin := func(d time.Duration) {
+		for start := time.Now(); time.Since(start) < d; {
+		}
+	}
+	var total time.Duration
+	for range b.N {
+		spin(200 * time.Microsecond) // let the other cores' threads sleep
+		var wg sync.WaitGroup
+		var startedAfter atomic.Int64
+		t0 := time.Now()
+		wg.Go(func() { startedAfter.Store(int64(time.Since(t0))) })
+		spin(300 * time.Microsecond) // busy here, so the helper needs another core
+		wg.Wait()
+		total += time.Duration(startedAfter.Load())
+	}
+	b.ReportMetric(float64(total.Microseconds())/float64(b.N), "µs-to-start")
 }

@@ -10,8 +10,13 @@
 // kernel takes strides), only Aᵀ, Bᵀ and the edges narrower than a tile are
 // packed. A·Bᵀ whose Bᵀ would cost more to pack than A plus a transpose of
 // C (a small m against large n and k: the gradients of a layer's input) is
-// computed as (B·Aᵀ)ᵀ, B then read in place. Products are split over goroutines by whole matrices of a batch, else by columns or
-// rows, whichever repeats less reading.
+// computed as (B·Aᵀ)ᵀ, B then read in place. Products are split over
+// goroutines by whole matrices of a batch, else by columns or rows,
+// whichever repeats less reading. The caller takes a share too, and any
+// share whose helper has not started yet when the caller is free: a helper
+// may wait for a busy core, or for an idle one's thread to wake (about 0.1 ms
+// on a virtual machine whose idle CPUs halt), and the caller does not wait
+// for it. SetGo chooses how helpers start.
 //
 // GoMLX's own AVX-512 kernel (compute v0.1.2) keeps a 4×32 tile, broadcasts
 // through a shuffle, spills its loop state to the stack and packs both

@@ -3,6 +3,7 @@ package gemm
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 const (
@@ -77,12 +78,51 @@ func MatMul(aTransposed, bTransposed bool, a, b []float32, batch, m, n, k int, c
 		run(jobs[0])
 		return
 	}
-	var wg sync.WaitGroup
-	for _, js := range jobs[1:] {
-		wg.Go(func() { run(js) })
+	// The caller and its helpers take the workers' lists in turn, so a
+	// helper that starts late (its core was busy, or idle and slow to wake)
+	// leaves its list to whoever is free first instead of making the caller
+	// wait for it.
+	var next, pending atomic.Int32
+	pending.Store(int32(len(jobs)))
+	done := make(chan struct{})
+	work := func() {
+		for {
+			i := int(next.Add(1)) - 1
+			if i >= len(jobs) {
+				return
+			}
+			run(jobs[i])
+			if pending.Add(-1) == 0 {
+				close(done)
+			}
+		}
 	}
-	run(jobs[0])
-	wg.Wait()
+	start := *starter.Load()
+	for range len(jobs) - 1 {
+		start(work)
+	}
+	work()
+	<-done
+}
+
+// starter starts MatMul's helpers: a new goroutine each, or what SetGo
+// installed.
+var starter atomic.Pointer[func(task func())]
+
+func init() {
+	goStatement := func(task func()) { go task() }
+	starter.Store(&goStatement)
+}
+
+// SetGo makes MatMul start its helpers with start instead of a go
+// statement (a pool of goroutines already running, say). start must
+// run task concurrently with its caller, though it may start it late; nil
+// restores the go statement. It returns the starter it replaces.
+func SetGo(start func(task func())) (previous func(task func())) {
+	if start == nil {
+		start = func(task func()) { go task() }
+	}
+	return *starter.Swap(&start)
 }
 
 // span is the half-open range [lo, hi).

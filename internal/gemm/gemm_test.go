@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
 )
 
@@ -130,6 +131,50 @@ func testMatMulSameBitsForAnyWorkerCount(t *testing.T) {
 			}
 		}
 	}
+}
+
+// MatMul's helpers may start late: their cores busy, or idle and slow to
+// wake (about 0.1 ms on a virtual machine whose idle CPUs halt). The caller
+// then does their share itself. A starter that holds every helper back until
+// MatMul has returned must still give the product, the same bits as one
+// worker; with helpers started at once, they must have been used.
+func TestMatMulDoesNotWaitForLateHelpers(t *testing.T) {
+	defer SetGo(nil)
+	rng := rand.New(rand.NewPCG(9, 10))
+	const batch, m, n, k = 1, 128, 512, 300
+	a, b := randomSlice(rng, batch*m*k), randomSlice(rng, batch*k*n)
+	one := make([]float32, batch*m*n)
+	MatMul(false, false, a, b, batch, m, n, k, one, 1)
+	sameBits := func(what string, c []float32) {
+		t.Helper()
+		for i := range c {
+			if math.Float32bits(c[i]) != math.Float32bits(one[i]) {
+				t.Fatalf("%s: c[%d] = %v, one worker %v", what, i, c[i], one[i])
+			}
+		}
+	}
+
+	var held []func()
+	SetGo(func(task func()) { held = append(held, task) })
+	c := make([]float32, len(one))
+	MatMul(false, false, a, b, batch, m, n, k, c, 4)
+	if len(held) == 0 {
+		t.Fatal("MatMul with 4 workers started no helper")
+	}
+	sameBits("helpers held back", c)
+	for _, task := range held { // they find nothing left to do
+		task()
+	}
+	sameBits("helpers held back, then run", c)
+
+	var started atomic.Int32
+	SetGo(func(task func()) { started.Add(1); go task() })
+	clear(c)
+	MatMul(false, false, a, b, batch, m, n, k, c, 4)
+	if started.Load() == 0 {
+		t.Fatal("MatMul with 4 workers did not start its helpers with the installed starter")
+	}
+	sameBits("helpers started at once", c)
 }
 
 func TestInterleave8(t *testing.T) { kernels(t, testInterleave8) }

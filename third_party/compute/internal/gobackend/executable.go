@@ -316,6 +316,9 @@ func (fe *FunctionExecutable) executeSequentially(backend *Backend, execBuf *fun
 
 // executeParallel executes nodes in parallel based on dependency graph.
 func (fe *FunctionExecutable) executeParallel(backend *Backend, execBuf *funcExecBuffers, spec *ShapeSpecialization) error {
+	if backend.Workers.IsUnlimited() {
+		return fe.executeParallelContinuing(backend, execBuf, spec)
+	}
 	var (
 		readyToExecute chan int
 		collectErrors  []error
@@ -429,6 +432,103 @@ func (fe *FunctionExecutable) executeParallel(backend *Backend, execBuf *funcExe
 		return collectErrors[0]
 	}
 	return nil
+}
+
+// executeParallelContinuing executes nodes in parallel based on the
+// dependency graph, with unlimited parallelism (ganbook patch): the goroutine
+// that finishes a node goes on with one of the nodes that became ready and
+// hands only the others to the pool. A chain of nodes then runs on one
+// goroutine, on one core whose caches hold its operands, without a round
+// trip through a dispatching goroutine for each node.
+func (fe *FunctionExecutable) executeParallelContinuing(backend *Backend, execBuf *funcExecBuffers, spec *ShapeSpecialization) error {
+	var initial []int
+	for _, nodeIdx := range fe.Schedule {
+		if fe.NumUses[nodeIdx] > 0 {
+			node := fe.Function.Nodes[nodeIdx]
+			totalCaptured := 0
+			for _, closureCaptures := range node.CapturedInputs {
+				totalCaptured += len(closureCaptures)
+			}
+			execBuf.remainingDeps[nodeIdx] = len(node.Inputs) + totalCaptured
+			if execBuf.remainingDeps[nodeIdx] == 0 {
+				initial = append(initial, nodeIdx)
+			}
+		}
+	}
+	if len(initial) == 0 {
+		return nil
+	}
+
+	var (
+		execMu   sync.Mutex // guards remainingDeps and firstErr
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	// markDone records nodeIdx's output(s) as computed and appends the nodes
+	// that became ready to ready. execMu must be held.
+	markDone := func(nodeIdx int, ready []int) []int {
+		release := func(outputIdx int) {
+			for _, depIdx := range fe.Dependents[outputIdx] {
+				execBuf.remainingDeps[depIdx]--
+				if execBuf.remainingDeps[depIdx] == 0 {
+					ready = append(ready, depIdx)
+				}
+			}
+		}
+		node := fe.Function.Nodes[nodeIdx]
+		if !node.IsMultiOutputs() {
+			release(nodeIdx)
+			return ready
+		}
+		for _, outputNode := range node.MultiOutputsNodes {
+			if outputIdx := outputNode.Index; outputIdx < fe.NumNodesToProcess && fe.NumUses[outputIdx] > 0 {
+				release(outputIdx)
+			}
+		}
+		return ready
+	}
+	var run func(nodeIdx int)
+	run = func(nodeIdx int) {
+		defer wg.Done()
+		var ready []int
+		for {
+			node := fe.Function.Nodes[nodeIdx]
+			if spec != nil {
+				node = spec.resolvedNodes[nodeIdx]
+			}
+			var err error
+			if execBuf.results[nodeIdx] == nil {
+				err = fe.executeNode(backend, node, execBuf, spec)
+			}
+			execMu.Lock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			if firstErr != nil {
+				execMu.Unlock()
+				return
+			}
+			ready = markDone(nodeIdx, ready[:0])
+			execMu.Unlock()
+			if len(ready) == 0 {
+				return
+			}
+			for _, depIdx := range ready[1:] {
+				wg.Add(1)
+				backend.Workers.WaitToStart(func() { run(depIdx) })
+			}
+			nodeIdx = ready[0]
+		}
+	}
+	wg.Add(len(initial))
+	for _, nodeIdx := range initial[1:] {
+		backend.Workers.WaitToStart(func() { run(nodeIdx) })
+	}
+	run(initial[0])
+	// Wait for all nodes to complete before exit (to avoid race condition where some execution
+	// is cleaning up while execBuf is being reused).
+	wg.Wait()
+	return firstErr
 }
 
 // executeNode executes a single node and stores its result.
