@@ -818,7 +818,6 @@ func isolatedSecs(p productShape) float64 {
 	return best.Seconds()
 }
 
-// gemmPeak is the best of several timings of the GEMM's largest product, in FLOP/s.
 // gemmPeakWarmHelpers is gemmPeak with MatMul's helpers handed to
 // goroutines that poll for them instead of blocking: the rate of the GEMM
 // when no helper waits for an idle core's OS thread to wake (on a virtual
@@ -851,6 +850,7 @@ func gemmPeakWarmHelpers() float64 {
 	return gemmPeak()
 }
 
+// gemmPeak is the best of several timings of the GEMM's largest product, in FLOP/s.
 func gemmPeak() float64 {
 	const m, n, k = 128, 512, 784
 	rng := rand.New(rand.NewPCG(1, 2))

@@ -105,14 +105,15 @@ func MatMul(aTransposed, bTransposed bool, a, b []float32, batch, m, n, k int, c
 	<-done
 }
 
-// starter starts MatMul's helpers: a new goroutine each, or what SetGo
-// installed.
+// starter starts MatMul's helpers: goStatement, or what SetGo installed.
 var starter atomic.Pointer[func(task func())]
 
 func init() {
-	goStatement := func(task func()) { go task() }
-	starter.Store(&goStatement)
+	start := goStatement
+	starter.Store(&start)
 }
+
+func goStatement(task func()) { go task() }
 
 // SetGo makes MatMul start its helpers with start instead of a go
 // statement (a pool of goroutines already running, say). start must
@@ -120,7 +121,7 @@ func init() {
 // restores the go statement. It returns the starter it replaces.
 func SetGo(start func(task func())) (previous func(task func())) {
 	if start == nil {
-		start = func(task func()) { go task() }
+		start = goStatement
 	}
 	return *starter.Swap(&start)
 }

@@ -327,26 +327,8 @@ func (fe *FunctionExecutable) executeParallel(backend *Backend, execBuf *funcExe
 	readyToExecute = make(chan int, fe.NumNodesToProcess+10)
 	stopExecutionFn := sync.OnceFunc(func() { close(readyToExecute) })
 
-	expected := 0
+	expected := fe.countDependencies(execBuf, func(nodeIdx int) { readyToExecute <- nodeIdx })
 	completed := 0
-
-	// Count expected nodes and initialize dependencies
-	// Dependencies include both regular inputs and captured inputs
-	for _, nodeIdx := range fe.Schedule {
-		if fe.NumUses[nodeIdx] > 0 {
-			expected++
-			node := fe.Function.Nodes[nodeIdx]
-			// Total dependencies = regular inputs + all captured inputs across closures
-			totalCaptured := 0
-			for _, closureCaptures := range node.CapturedInputs {
-				totalCaptured += len(closureCaptures)
-			}
-			execBuf.remainingDeps[nodeIdx] = len(node.Inputs) + totalCaptured
-			if execBuf.remainingDeps[nodeIdx] == 0 {
-				readyToExecute <- nodeIdx
-			}
-		}
-	}
 
 	appendErrorFn := func(err error) {
 		execMu.Lock()
@@ -442,19 +424,7 @@ func (fe *FunctionExecutable) executeParallel(backend *Backend, execBuf *funcExe
 // trip through a dispatching goroutine for each node.
 func (fe *FunctionExecutable) executeParallelContinuing(backend *Backend, execBuf *funcExecBuffers, spec *ShapeSpecialization) error {
 	var initial []int
-	for _, nodeIdx := range fe.Schedule {
-		if fe.NumUses[nodeIdx] > 0 {
-			node := fe.Function.Nodes[nodeIdx]
-			totalCaptured := 0
-			for _, closureCaptures := range node.CapturedInputs {
-				totalCaptured += len(closureCaptures)
-			}
-			execBuf.remainingDeps[nodeIdx] = len(node.Inputs) + totalCaptured
-			if execBuf.remainingDeps[nodeIdx] == 0 {
-				initial = append(initial, nodeIdx)
-			}
-		}
-	}
+	fe.countDependencies(execBuf, func(nodeIdx int) { initial = append(initial, nodeIdx) })
 	if len(initial) == 0 {
 		return nil
 	}
@@ -497,7 +467,7 @@ func (fe *FunctionExecutable) executeParallelContinuing(backend *Backend, execBu
 				node = spec.resolvedNodes[nodeIdx]
 			}
 			var err error
-			if execBuf.results[nodeIdx] == nil {
+			if execBuf.results[nodeIdx] == nil && fe.NumUses[nodeIdx] > 0 {
 				err = fe.executeNode(backend, node, execBuf, spec)
 			}
 			execMu.Lock()
@@ -529,6 +499,28 @@ func (fe *FunctionExecutable) executeParallelContinuing(backend *Backend, execBu
 	// is cleaning up while execBuf is being reused).
 	wg.Wait()
 	return firstErr
+}
+
+// countDependencies sets execBuf.remainingDeps of every node an output
+// needs: its inputs, captured ones included. It calls ready for each node
+// that has none and returns how many nodes it counted.
+func (fe *FunctionExecutable) countDependencies(execBuf *funcExecBuffers, ready func(nodeIdx int)) (expected int) {
+	for _, nodeIdx := range fe.Schedule {
+		if fe.NumUses[nodeIdx] > 0 {
+			expected++
+			node := fe.Function.Nodes[nodeIdx]
+			// Total dependencies = regular inputs + all captured inputs across closures
+			totalCaptured := 0
+			for _, closureCaptures := range node.CapturedInputs {
+				totalCaptured += len(closureCaptures)
+			}
+			execBuf.remainingDeps[nodeIdx] = len(node.Inputs) + totalCaptured
+			if execBuf.remainingDeps[nodeIdx] == 0 {
+				ready(nodeIdx)
+			}
+		}
+	}
+	return expected
 }
 
 // executeNode executes a single node and stores its result.
