@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -344,4 +345,67 @@ func TestBackendDescriptionNamesTheKernels(t *testing.T) {
 	if desc := BackendDescription(stock); strings.Contains(desc, "ganbook") {
 		t.Errorf("a backend NewBackend did not make is described as %q", desc)
 	}
+}
+
+// internal/gemm adds up the rows a 0/1 left operand selects instead of
+// multiplying (the convolutions' im2col and col2im). Two DCGAN training
+// steps must leave every variable with the same bits as when those products
+// are multiplied: here through aᵀ (gemm multiplies a transposed operand, with
+// the same bits as the plain layout, TestMatMulSameBitsForEveryLayout).
+func TestDCGANStepsSameBitsWithSelectionsMultiplied(t *testing.T) {
+	if !gemm.Available {
+		t.Skip("no AVX-512F: the go backend keeps GoMLX's kernels")
+	}
+	cfg := smallConfig()
+	cfg.Model = ModelDCGAN
+	train := func(kernel func(aT, bT bool, a, b []float32, batch, m, n, k int, out []float32) bool) map[string][32]byte {
+		backend := newGoBackend(t)
+		if kernel != nil {
+			backend.(matMulKernelSetter).SetMatMulFloat32(kernel)
+		}
+		tr, err := NewTrainer(backend, cfg, newSyntheticSource(4*cfg.Batch, cfg.Batch, 5), cfg.Steps, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, err := tr.TrainStep(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return variableDigests(t, tr.store, "")
+	}
+	summed := train(nil)
+	var multiplied atomic.Int64
+	viaTranspose := train(func(aT, bT bool, a, b []float32, batch, m, n, k int, out []float32) bool {
+		a = a[:batch*m*k]
+		if aT || slices.ContainsFunc(a, func(v float32) bool { return v != 0 && v != 1 }) {
+			return gemmMatMul(aT, bT, a, b, batch, m, n, k, out)
+		}
+		if m < gemm.MinRows || n < gemm.MinCols {
+			return false
+		}
+		multiplied.Add(1)
+		aTransposed := make([]float32, len(a))
+		for s := range batch {
+			for i := range m {
+				for j := range k {
+					aTransposed[s*m*k+j*m+i] = a[s*m*k+i*k+j]
+				}
+			}
+		}
+		gemm.MatMul(true, bT, aTransposed, b, batch, m, n, k, out, runtime.GOMAXPROCS(0))
+		return true
+	})
+	if multiplied.Load() == 0 {
+		t.Fatal("no selection product went through the kernel")
+	}
+	if len(summed) == 0 || len(summed) != len(viaTranspose) {
+		t.Fatalf("%d variables summed, %d multiplied", len(summed), len(viaTranspose))
+	}
+	for name, digest := range summed {
+		if viaTranspose[name] != digest {
+			t.Errorf("%s differs: selections summed vs multiplied", name)
+		}
+	}
+	t.Logf("%d selection products multiplied in 2 steps; %d variables the same", multiplied.Load(), len(summed))
 }

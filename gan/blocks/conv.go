@@ -31,11 +31,13 @@ import (
 //   - col2im is its adjoint, the same selections transposed: it adds every
 //     window entry back at its input position.
 // The go backend copies a strided Slice value by value (≈3 ns each here) and
-// transposes element by element; these selections run at matmul speed and
+// transposes element by element; these selections go through the matmul
+// kernel (ganbook's adds up the rows they select, internal/gemm) and
 // need no Pad (no gradient in GoMLX v0.28.2) nor any crop. A selection
 // multiplies each value by 1 and adds exact zeros, so the result is exact
-// for finite inputs (an Inf or NaN would spread to its neighbours' sums,
-// which only matters once training has already diverged).
+// for finite inputs (multiplied out, with GoMLX's kernels, an Inf or NaN
+// spreads to its neighbours' sums, which only matters once training has
+// already diverged).
 //
 // Conv2D is im2col then a matmul (one per kernel row, or one over the
 // concatenated rows when the window has few channels, see joinKernelRows);

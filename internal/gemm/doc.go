@@ -24,6 +24,12 @@
 // at 1.4–2.5× its throughput, and several times it on the degenerate products
 // (broadcasts written as K=1 products) — see BenchmarkMatMul.
 //
+// A row-major A of only zeros and ones within one contraction panel (the 0/1
+// selections gan/blocks writes im2col and col2im with) is not multiplied:
+// each row of C is +0 plus the rows of B that A's row selects, in order
+// (internal/vecmath.SumRows), the micro-kernel's bits for finite B at the
+// cost of the bytes alone.
+//
 // Each value of C is summed in the same order whatever the number of workers
 // and whichever operands are stored transposed, so results are deterministic; they equal the plain triple loop up to float32
 // rounding (tested against float64). Without AVX-512F (or with the purego

@@ -34,8 +34,10 @@ var Available = available()
 // operand is packed, a row-major one read in place (A·Bᵀ may be computed as
 // (B·Aᵀ)ᵀ when that packs less). Each value of c is the same
 // float32 sum whichever layouts hold the operands. It splits the work over up
-// to workers goroutines (the caller's included). It panics if a slice is too
-// short.
+// to workers goroutines (the caller's included). A row-major A of only zeros
+// and ones (a selection) with k ≤ 256 makes each row of c a sum of B's rows,
+// added on the caller's goroutine: the same bits for finite B. It panics if a
+// slice is too short.
 func MatMul(aTransposed, bTransposed bool, a, b []float32, batch, m, n, k int, c []float32, workers int) {
 	if batch < 0 || m < 0 || n < 0 || k < 0 || len(a) < batch*m*k || len(b) < batch*k*n || len(c) < batch*m*n {
 		panic(fmt.Sprintf("gemm.MatMul: batch %d, m %d, n %d, k %d need len(a) ≥ %d, len(b) ≥ %d, len(c) ≥ %d; got %d, %d, %d",
@@ -46,6 +48,9 @@ func MatMul(aTransposed, bTransposed bool, a, b []float32, batch, m, n, k int, c
 	}
 	if k == 0 {
 		clear(c[:batch*m*n])
+		return
+	}
+	if sumSelections && !aTransposed && !bTransposed && k <= panelDepth && sumSelectedRows(a, b, batch, m, n, k, c, workers) {
 		return
 	}
 	if bTransposed && !aTransposed && m*k+2*m*n < n*k {
@@ -74,36 +79,44 @@ func MatMul(aTransposed, bTransposed bool, a, b []float32, batch, m, n, k int, c
 		}
 		buffers.Put(buf)
 	}
-	if len(jobs) == 1 {
-		run(jobs[0])
+	runShares(len(jobs), func(i int) { run(jobs[i]) })
+}
+
+// runShares runs share(0), …, share(n−1) on the caller's goroutine and n−1
+// helpers. They take the shares in turn, so a helper that starts late (its
+// core was busy, or idle and slow to wake) leaves its share to whoever is
+// free first instead of making the caller wait for it.
+func runShares(n int, share func(i int)) {
+	if n == 1 {
+		share(0)
 		return
 	}
-	// The caller and its helpers take the workers' lists in turn, so a
-	// helper that starts late (its core was busy, or idle and slow to wake)
-	// leaves its list to whoever is free first instead of making the caller
-	// wait for it.
 	var next, pending atomic.Int32
-	pending.Store(int32(len(jobs)))
+	pending.Store(int32(n))
 	done := make(chan struct{})
 	work := func() {
 		for {
 			i := int(next.Add(1)) - 1
-			if i >= len(jobs) {
+			if i >= n {
 				return
 			}
-			run(jobs[i])
+			share(i)
 			if pending.Add(-1) == 0 {
 				close(done)
 			}
 		}
 	}
 	start := *starter.Load()
-	for range len(jobs) - 1 {
+	for range n - 1 {
 		start(work)
 	}
 	work()
 	<-done
 }
+
+// sumSelections lets MatMul add up the selected rows of B when A holds only
+// zeros and ones (sumSelectedRows); the tests switch it off to compare.
+var sumSelections = true
 
 // starter starts MatMul's helpers: goStatement, or what SetGo installed.
 var starter atomic.Pointer[func(task func())]

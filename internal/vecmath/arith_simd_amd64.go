@@ -112,3 +112,30 @@ func signSIMD(in, out []float32) int {
 	}
 	return n
 }
+
+// sumRowsSIMD does SumRows's first n&^15 values of every row, 16 at a time,
+// and returns how many of each row it did: the first source row plus +0, then
+// each further one added in place, one pass per source row.
+func sumRowsSIMD(out, src []float32, n int, starts, rows []int32) int {
+	done := n &^ 15
+	var zero archsimd.Float32x16
+	for r := range len(starts) - 1 {
+		sel := rows[starts[r]:starts[r+1]]
+		dst := out[r*n : r*n+done]
+		if len(sel) == 0 {
+			clear(dst)
+			continue
+		}
+		first := src[int(sel[0])*n:][:done]
+		for q := 0; q < done; q += 16 {
+			zero.Add(archsimd.LoadFloat32x16Slice(first[q:])).StoreSlice(dst[q:])
+		}
+		for _, j := range sel[1:] {
+			next := src[int(j)*n:][:done]
+			for q := 0; q < done; q += 16 {
+				archsimd.LoadFloat32x16Slice(dst[q:]).Add(archsimd.LoadFloat32x16Slice(next[q:])).StoreSlice(dst[q:])
+			}
+		}
+	}
+	return done
+}

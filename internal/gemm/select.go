@@ -1,0 +1,86 @@
+package gemm
+
+import (
+	"bytes"
+	"slices"
+	"sync"
+	"unsafe"
+
+	"github.com/ganbook/ganbook/internal/vecmath"
+)
+
+// sumSelectedRows sets c = A·B for a row-major A of zeros and ones (a
+// selection: gan/blocks writes im2col and col2im with them) by adding up, for
+// each row of c, the rows of B that A's row selects, instead of multiplying
+// every value of B by A's. Each sum starts at +0 and adds the selected rows in
+// increasing order, what the micro-kernel does with a contraction of one panel
+// (its products by 0 are ±0 and change nothing, its products by 1 are exact),
+// so for finite B the bits are the micro-kernel's; an Inf or NaN in B that A
+// does not select stays out of c here, where the micro-kernel's 0·Inf would
+// spread a NaN.
+//
+// It returns false, having written nothing, if A holds a value other than 0
+// and 1, and the caller multiplies. Large batches are shared among workers.
+func sumSelectedRows(a, b []float32, batch, m, n, k int, c []float32, workers int) bool {
+	if !isSelection(a[:m*k]) {
+		return false
+	}
+	// A batch of selections usually repeats one matrix: check each against
+	// the one before, index it only where it differs.
+	for s := 1; s < batch; s++ {
+		if as := a[s*m*k : (s+1)*m*k]; !sameBits(as, a[(s-1)*m*k:s*m*k]) && !isSelection(as) {
+			return false
+		}
+	}
+	// Whole matrices of the batch per worker, at least minSumsPerWorker
+	// values each.
+	shares := min(max(workers, 1), batch, max(1, batch*m*n/minSumsPerWorker))
+	runShares(shares, func(i int) {
+		lo, hi := i*batch/shares, (i+1)*batch/shares
+		sel := selections.Get().(*selection)
+		for s := lo; s < hi; s++ {
+			if s == lo || !sameBits(a[s*m*k:(s+1)*m*k], a[(s-1)*m*k:s*m*k]) {
+				sel.index(a[s*m*k:(s+1)*m*k], m, k)
+			}
+			vecmath.SumRows(c[s*m*n:(s+1)*m*n], b[s*k*n:(s+1)*k*n], n, sel.starts, sel.rows)
+		}
+		selections.Put(sel)
+	})
+	return true
+}
+
+// selection is a 0/1 matrix's ones, row by row: row i selects
+// rows[starts[i]:starts[i+1]].
+type selection struct{ starts, rows []int32 }
+
+var selections = sync.Pool{New: func() any { return new(selection) }}
+
+// minSumsPerWorker is the least values of c worth a helper: about 10 µs of
+// sums, against the 0.1 ms an idle core may take to wake (the caller then
+// takes the helper's share, as in MatMul).
+const minSumsPerWorker = 1 << 16
+
+// index records the ones of a [m, k], a selection.
+func (sel *selection) index(a []float32, m, k int) {
+	sel.starts, sel.rows = append(sel.starts[:0], 0), sel.rows[:0]
+	for i := range m {
+		for j, v := range a[i*k : (i+1)*k] {
+			switch v {
+			case 0:
+			case 1:
+				sel.rows = append(sel.rows, int32(j))
+			}
+		}
+		sel.starts = append(sel.starts, int32(len(sel.rows)))
+	}
+}
+
+func isSelection(a []float32) bool {
+	return !slices.ContainsFunc(a, func(v float32) bool { return v != 0 && v != 1 })
+}
+
+// sameBits says whether x and y (of one length) hold the same bits.
+func sameBits(x, y []float32) bool {
+	return len(x) == len(y) && (len(x) == 0 ||
+		bytes.Equal(unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), 4*len(x)), unsafe.Slice((*byte)(unsafe.Pointer(&y[0])), 4*len(y))))
+}
