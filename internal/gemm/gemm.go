@@ -35,9 +35,9 @@ var Available = available()
 // (B·Aᵀ)ᵀ when that packs less). Each value of c is the same
 // float32 sum whichever layouts hold the operands. It splits the work over up
 // to workers goroutines (the caller's included). A row-major A of only zeros
-// and ones (a selection) with k ≤ 256 makes each row of c a sum of B's rows,
-// added on the caller's goroutine: the same bits for finite B. It panics if a
-// slice is too short.
+// and ones (a selection) with k ≤ 256 makes each row of c a sum of B's rows
+// instead (sumSelectedRows): the same bits for finite B. It panics if a slice
+// is too short.
 func MatMul(aTransposed, bTransposed bool, a, b []float32, batch, m, n, k int, c []float32, workers int) {
 	if batch < 0 || m < 0 || n < 0 || k < 0 || len(a) < batch*m*k || len(b) < batch*k*n || len(c) < batch*m*n {
 		panic(fmt.Sprintf("gemm.MatMul: batch %d, m %d, n %d, k %d need len(a) ≥ %d, len(b) ≥ %d, len(c) ≥ %d; got %d, %d, %d",

@@ -65,9 +65,7 @@ func (sel *selection) index(a []float32, m, k int) {
 	sel.starts, sel.rows = append(sel.starts[:0], 0), sel.rows[:0]
 	for i := range m {
 		for j, v := range a[i*k : (i+1)*k] {
-			switch v {
-			case 0:
-			case 1:
+			if v == 1 {
 				sel.rows = append(sel.rows, int32(j))
 			}
 		}
@@ -75,6 +73,7 @@ func (sel *selection) index(a []float32, m, k int) {
 	}
 }
 
+// isSelection says whether a holds only zeros and ones.
 func isSelection(a []float32) bool {
 	return !slices.ContainsFunc(a, func(v float32) bool { return v != 0 && v != 1 })
 }

@@ -12,6 +12,10 @@
 // DCGAN step's CPU time); all give the same bits as GoMLX's loops (Max and
 // Min up to which NaN).
 //
+// SumRows adds up rows picked by index, 16 values at a time: internal/gemm's
+// products by a 0/1 selection matrix (the convolutions' im2col and col2im),
+// with the micro-kernel's bits.
+//
 // Accuracy: Sigmoid is within 3 float32 ulps of the exactly rounded value
 // (tested over a dense sweep against float64), NaN stays NaN. Tanh is
 // math.Tanh's float64 algorithm (and amd64 math.Exp's), operation for
