@@ -194,20 +194,11 @@ func TestGraphNodesRunOnReusedGoroutines(t *testing.T) {
 		}
 		outs[0].FinalizeAll()
 	}
-	for range 3 {
-		run()
-	}
-	created := func() uint64 {
+	perRun := countPerRun(50, run, func() uint64 {
 		s := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
 		metrics.Read(s)
 		return s[0].Value.Uint64()
-	}
-	const runs = 50
-	before := created()
-	for range runs {
-		run()
-	}
-	perRun := float64(created()-before) / runs
+	})
 	t.Logf("%.2f goroutines created per run of a graph of %d+ nodes", perRun, 2*branches)
 	if perRun > branches/4 {
 		t.Errorf("%.2f goroutines created per run: the graph's nodes do not run on reused goroutines", perRun)
@@ -253,10 +244,7 @@ func TestGraphNodeChainsRunWithoutSwitchingGoroutines(t *testing.T) {
 		}
 		outs[0].FinalizeAll()
 	}
-	for range 3 {
-		run()
-	}
-	scheduled := func() uint64 {
+	perRun := countPerRun(20, run, func() uint64 {
 		s := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
 		metrics.Read(s)
 		var n uint64
@@ -264,15 +252,22 @@ func TestGraphNodeChainsRunWithoutSwitchingGoroutines(t *testing.T) {
 			n += c
 		}
 		return n
-	}
-	const runs = 20
-	before := scheduled()
-	for range runs {
-		run()
-	}
-	perRun := float64(scheduled()-before) / runs
+	})
 	t.Logf("%.1f sampled goroutine schedulings per run of a chain of %d nodes", perRun, 2*links)
 	if perRun > 2*links/32 {
 		t.Errorf("%.1f sampled goroutine schedulings per run of a chain of %d nodes: the chain switches goroutines at its nodes", perRun, 2*links)
 	}
+}
+
+// countPerRun warms run up (3 runs), then returns how much count grows per
+// run over runs more.
+func countPerRun(runs int, run func(), count func() uint64) float64 {
+	for range 3 {
+		run()
+	}
+	before := count()
+	for range runs {
+		run()
+	}
+	return float64(count()-before) / float64(runs)
 }

@@ -378,7 +378,7 @@ func TestDCGANStepsSameBitsWithSelectionsMultiplied(t *testing.T) {
 	var multiplied atomic.Int64
 	viaTranspose := train(func(aT, bT bool, a, b []float32, batch, m, n, k int, out []float32) bool {
 		a = a[:batch*m*k]
-		if aT || slices.ContainsFunc(a, func(v float32) bool { return v != 0 && v != 1 }) {
+		if aT || !onlyZerosAndOnes(a) {
 			return gemmMatMul(aT, bT, a, b, batch, m, n, k, out)
 		}
 		if m < gemm.MinRows || n < gemm.MinCols {

@@ -205,10 +205,16 @@ func isSelection(n *graph.Node) bool {
 	only01 := false
 	value.ConstFlatData(func(flat any) {
 		if values, ok := flat.([]float32); ok {
-			only01 = !slices.ContainsFunc(values, func(v float32) bool { return v != 0 && v != 1 })
+			only01 = onlyZerosAndOnes(values)
 		}
 	})
 	return only01
+}
+
+// onlyZerosAndOnes says whether values is a selection's: internal/gemm sums
+// the rows such a left operand picks instead of multiplying.
+func onlyZerosAndOnes(values []float32) bool {
+	return !slices.ContainsFunc(values, func(v float32) bool { return v != 0 && v != 1 })
 }
 
 // iterationCost is one training iteration's count, over the D and G steps'
@@ -227,6 +233,10 @@ type iterationCost struct {
 }
 
 type opCost struct{ flops, bytes int64 }
+
+// arithmeticFlops is flops without the selections': the multiply-adds
+// that run.
+func (c iterationCost) arithmeticFlops() int64 { return c.flops - c.selectionFlops }
 
 func iterationCosts(tr *Trainer) (iterationCost, error) {
 	cost := iterationCost{bytesByOp: map[string]int64{}}
@@ -562,9 +572,10 @@ func TestSelectionProductsCountedApart(t *testing.T) {
 // product (128×512×784) and one training iteration of each model, and prints
 // the iterations' product FLOPs as a fraction of that rate. The 0/1
 // selection products (the convolutions' im2col and col2im) are left out of
-// the FLOPs: internal/gemm adds up the rows they select; the line "counting
-// the selections" gives the fraction with them, as rounds before counted. The GEMM is timed
-// before and after the models and the fractions use the better of the two:
+// the FLOPs, since internal/gemm adds up the rows they select; the line
+// "counting the selections' flops" gives the fraction with them, the count
+// of earlier rounds. The GEMM is timed before and after the models and the
+// fractions use the better of the two:
 // on a shared machine the rate drifts within a run, and the goal is against
 // the best the GEMM did.
 func BenchmarkRoofline(b *testing.B) {
@@ -626,7 +637,7 @@ func BenchmarkRoofline(b *testing.B) {
 	fmt.Printf("copy GB/s by working set (read+write, %d cores): %s\n", runtime.GOMAXPROCS(0), rates)
 	b.Logf("GEMM peak 128x512x784: %.1f GFLOP/s", peak/1e9)
 	for i, r := range results {
-		arithmetic := r.cost.flops - r.cost.selectionFlops
+		arithmetic := r.cost.arithmeticFlops()
 		rate := float64(arithmetic) / r.medianSecs
 		fmt.Printf("%s batch %d flops/iter %d median-ms %.2f GFLOP/s %.1f\n", r.arch, r.batch, arithmetic, r.medianSecs*1e3, rate/1e9)
 		fmt.Printf("fraction of GEMM peak %s %.3f\n", r.arch, rate/peak)
@@ -650,7 +661,7 @@ func BenchmarkRoofline(b *testing.B) {
 			r.arch, float64(chainBytes)/1e6, chainSecs*1e3)
 		fmt.Printf("%s bytes/iter %d: products at the GEMM peak %.2f ms, bytes at the copy rates %.2f ms, "+
 			"ops one at a time at their ceiling %.2f ms, fraction of that bound %.3f\n",
-			r.arch, cost.bytes, float64(cost.flops-cost.selectionFlops)/peak*1e3, bytesSecs*1e3, boundSecs*1e3, boundSecs/r.medianSecs)
+			r.arch, cost.bytes, float64(cost.arithmeticFlops())/peak*1e3, bytesSecs*1e3, boundSecs*1e3, boundSecs/r.medianSecs)
 		if err := printProductsAlone(r.arch, trainers[i], peak, r.medianSecs); err != nil {
 			b.Fatal(err)
 		}
@@ -811,7 +822,7 @@ func stepProducts(tr *Trainer) (calls map[productShape]int, selections map[produ
 		if ok {
 			p := productShape{aT, bT, batch, m, n, k, false}
 			a = a[:batch*m*k]
-			p.selection = !aT && !slices.ContainsFunc(a, func(v float32) bool { return v != 0 && v != 1 })
+			p.selection = !aT && onlyZerosAndOnes(a)
 			mu.Lock()
 			calls[p]++
 			if p.selection && selections[p] == nil {

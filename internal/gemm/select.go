@@ -26,10 +26,14 @@ func sumSelectedRows(a, b []float32, batch, m, n, k int, c []float32, workers in
 		return false
 	}
 	// A batch of selections usually repeats one matrix: check each against
-	// the one before, index it only where it differs.
+	// the one before, and note where one differs, to index it again there.
+	var differs []int
 	for s := 1; s < batch; s++ {
-		if as := a[s*m*k : (s+1)*m*k]; !sameBits(as, a[(s-1)*m*k:s*m*k]) && !isSelection(as) {
-			return false
+		if as := a[s*m*k : (s+1)*m*k]; !sameBits(as, a[(s-1)*m*k:s*m*k]) {
+			if !isSelection(as) {
+				return false
+			}
+			differs = append(differs, s)
 		}
 	}
 	// Whole matrices of the batch per worker, at least minSumsPerWorker
@@ -38,8 +42,13 @@ func sumSelectedRows(a, b []float32, batch, m, n, k int, c []float32, workers in
 	runShares(shares, func(i int) {
 		lo, hi := i*batch/shares, (i+1)*batch/shares
 		sel := selections.Get().(*selection)
+		next, _ := slices.BinarySearch(differs, lo+1) // differs[next]: the first change after lo
 		for s := lo; s < hi; s++ {
-			if s == lo || !sameBits(a[s*m*k:(s+1)*m*k], a[(s-1)*m*k:s*m*k]) {
+			changed := next < len(differs) && differs[next] == s
+			if changed {
+				next++
+			}
+			if s == lo || changed {
 				sel.index(a[s*m*k:(s+1)*m*k], m, k)
 			}
 			vecmath.SumRows(c[s*m*n:(s+1)*m*n], b[s*k*n:(s+1)*k*n], n, sel.starts, sel.rows)

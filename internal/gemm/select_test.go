@@ -134,8 +134,9 @@ func TestMatMulSumsOnlySelections(t *testing.T) {
 }
 
 // BenchmarkSelectionSums times the DCGAN's im2col and col2im selections as
-// MatMul runs them (their selected rows summed on the caller's goroutine)
-// and multiplied by the micro-kernel on all cores, in the same run:
+// MatMul runs them (their selected rows summed, on the caller and one helper
+// above 64K values) and multiplied by the micro-kernel on all cores, in the
+// same run:
 //
 //	GOEXPERIMENT=simd go test -run '^$' -bench SelectionSums ./internal/gemm/
 func BenchmarkSelectionSums(b *testing.B) {
