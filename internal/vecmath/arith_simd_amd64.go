@@ -113,29 +113,47 @@ func signSIMD(in, out []float32) int {
 	return n
 }
 
-// sumRowsSIMD does SumRows's first n&^15 values of every row, 16 at a time,
-// and returns how many of each row it did: the first source row plus +0, then
-// each further one added in place, one pass per source row.
+// sumRowsSIMD does SumRows, 16 values at a time, and returns n, the values of
+// each row it did. Each block of up to 64 values of a row is summed in
+// registers, +0 plus each source row in order, and stored once.
 func sumRowsSIMD(out, src []float32, n int, starts, rows []int32) int {
-	done := n &^ 15
+	done := n &^ 63
 	var zero archsimd.Float32x16
 	for r := range len(starts) - 1 {
 		sel := rows[starts[r]:starts[r+1]]
-		dst := out[r*n : r*n+done]
+		dst := out[r*n : r*n+n]
 		if len(sel) == 0 {
 			clear(dst)
 			continue
 		}
-		first := src[int(sel[0])*n:][:done]
-		for q := 0; q < done; q += 16 {
-			zero.Add(archsimd.LoadFloat32x16Slice(first[q:])).StoreSlice(dst[q:])
-		}
-		for _, j := range sel[1:] {
-			next := src[int(j)*n:][:done]
-			for q := 0; q < done; q += 16 {
-				archsimd.LoadFloat32x16Slice(dst[q:]).Add(archsimd.LoadFloat32x16Slice(next[q:])).StoreSlice(dst[q:])
+		q := 0
+		for ; q < done; q += 64 {
+			first := src[int(sel[0])*n+q:][:64]
+			s0 := zero.Add(archsimd.LoadFloat32x16Slice(first[0:16]))
+			s1 := zero.Add(archsimd.LoadFloat32x16Slice(first[16:32]))
+			s2 := zero.Add(archsimd.LoadFloat32x16Slice(first[32:48]))
+			s3 := zero.Add(archsimd.LoadFloat32x16Slice(first[48:64]))
+			for _, j := range sel[1:] {
+				next := src[int(j)*n+q:][:64]
+				s0 = s0.Add(archsimd.LoadFloat32x16Slice(next[0:16]))
+				s1 = s1.Add(archsimd.LoadFloat32x16Slice(next[16:32]))
+				s2 = s2.Add(archsimd.LoadFloat32x16Slice(next[32:48]))
+				s3 = s3.Add(archsimd.LoadFloat32x16Slice(next[48:64]))
 			}
+			d := dst[q : q+64]
+			s0.StoreSlice(d[0:16])
+			s1.StoreSlice(d[16:32])
+			s2.StoreSlice(d[32:48])
+			s3.StoreSlice(d[48:64])
+		}
+		for ; q < n; q += 16 { // the last block may be short: loaded zero-filled, stored in part
+			end := min(q+16, n)
+			s := zero.Add(archsimd.LoadFloat32x16SlicePart(src[int(sel[0])*n+q : int(sel[0])*n+end]))
+			for _, j := range sel[1:] {
+				s = s.Add(archsimd.LoadFloat32x16SlicePart(src[int(j)*n+q : int(j)*n+end]))
+			}
+			s.StoreSlicePart(dst[q:end])
 		}
 	}
-	return done
+	return n
 }

@@ -11,7 +11,7 @@ func SumRows(out, src []float32, n int, starts, rows []int32) {
 		panic(fmt.Sprintf("vecmath.SumRows: %d starts for rows of %d in %d values", len(starts), n, len(out)))
 	}
 	done := 0
-	if HasSIMD && n >= 16 {
+	if HasSIMD {
 		done = sumRowsSIMD(out, src, n, starts, rows)
 		leaveSIMD()
 	}

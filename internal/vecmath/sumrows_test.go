@@ -10,7 +10,7 @@ import (
 // value added in order (so a lone −0 comes out +0).
 func TestSumRowsBitwise(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
-	for _, n := range []int{1, 15, 16, 17, 33, 64, 100} {
+	for _, n := range []int{1, 8, 15, 16, 17, 33, 56, 63, 64, 100, 128, 130} {
 		const srcRows, outRows = 9, 12
 		src := make([]float32, srcRows*n)
 		for i := range src {
