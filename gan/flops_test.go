@@ -227,10 +227,33 @@ type iterationCost struct {
 	// chains are the bytes of each element-wise result that feeds one other
 	// element-wise op of its size and nothing else, written and read back:
 	// what fusing the element-wise chains into single passes would save.
-	chains    []int64
-	bytesByOp map[string]int64
-	ops       []opCost
+	chains []int64
+	// chainsByPair adds the chains up by op pair and shape ("Sign→Max
+	// [64 14 14 64]"), bytesByOpShape the ops' bytes by op and result shape
+	// (a selection product's as "DotGeneral selection"): where fusing would
+	// save the most.
+	chainsByPair, bytesByOpShape map[string]int64
+	bytesByOp                    map[string]int64
+	ops                          []opCost
 }
+
+func newIterationCost() iterationCost {
+	return iterationCost{bytesByOp: map[string]int64{}, bytesByOpShape: map[string]int64{}, chainsByPair: map[string]int64{}}
+}
+
+// largest lists the n largest entries of m as "key MB", largest first.
+func largest(m map[string]int64, n int) string {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a, b)) })
+	var parts []string
+	for _, k := range keys[:min(n, len(keys))] {
+		parts = append(parts, fmt.Sprintf("%s %.1f", k, float64(m[k])/1e6))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// opName is a node's op without the "NodeType" prefix.
+func opName(n *graph.Node) string { return strings.TrimPrefix(n.Type().String(), "NodeType") }
 
 type opCost struct{ flops, bytes int64 }
 
@@ -239,7 +262,7 @@ type opCost struct{ flops, bytes int64 }
 func (c iterationCost) arithmeticFlops() int64 { return c.flops - c.selectionFlops }
 
 func iterationCosts(tr *Trainer) (iterationCost, error) {
-	cost := iterationCost{bytesByOp: map[string]int64{}}
+	cost := newIterationCost()
 	// Keep every constant's value in the graph, for isSelection.
 	defer func(keep int) { graph.MinConstValueSizeToKeep = keep }(graph.MinConstValueSizeToKeep)
 	graph.MinConstValueSizeToKeep = math.MaxInt
@@ -285,6 +308,7 @@ func (c *iterationCost) add(outputs []*graph.Node) error {
 			for _, in := range n.Inputs() {
 				if elementwiseOps[in.Type()] && consumers[in] == 1 && in.Shape().Size() == n.Shape().Size() {
 					c.chains = append(c.chains, 2*int64(in.Shape().ByteSize()))
+					c.chainsByPair[fmt.Sprintf("%s→%s %v", opName(in), opName(n), in.Shape().Dimensions)] += 2 * int64(in.Shape().ByteSize())
 				}
 			}
 		}
@@ -296,15 +320,18 @@ func (c *iterationCost) add(outputs []*graph.Node) error {
 		}
 		b := nodeBytes(n)
 		c.flops += f
+		op := opName(n)
 		if n.Type() == graph.NodeTypeDotGeneral && isSelection(n.Inputs()[0]) {
 			// internal/gemm adds up the rows a selection picks: bytes, no
 			// multiplications.
 			c.selectionFlops += f
 			f = 0
+			op += " selection"
 		}
 		c.bytes += b
 		if b > 0 {
-			c.bytesByOp[strings.TrimPrefix(n.Type().String(), "NodeType")] += b
+			c.bytesByOp[opName(n)] += b
+			c.bytesByOpShape[fmt.Sprintf("%s %v", op, n.Shape().Dimensions)] += b
 		}
 		c.ops = append(c.ops, opCost{f, b})
 	}
@@ -490,7 +517,7 @@ func TestIterationCostByHand(t *testing.T) {
 	for _, tc := range []struct {
 		peak, bandwidth, wantSecs float64
 	}{{1000, 1000, 0.920}, {100, 1000, 2.688}} {
-		cost := iterationCost{bytesByOp: map[string]int64{}}
+		cost := newIterationCost()
 		if err := cost.add([]*graph.Node{out}); err != nil {
 			t.Fatal(err)
 		}
@@ -500,6 +527,9 @@ func TestIterationCostByHand(t *testing.T) {
 		if cost.flops != 240 || cost.selectionFlops != 0 || cost.bytes != 604 || cost.bytesByOp["DotGeneral"] != 316 || cost.bytesByOp["Add"] != 288 {
 			t.Errorf("flops %d (selections %d), bytes %d by op %v; want 240 (0), 604 (DotGeneral 316, Add 288)",
 				cost.flops, cost.selectionFlops, cost.bytes, cost.bytesByOp)
+		}
+		if want := map[string]int64{"DotGeneral [8 3]": 316, "Add [8 3]": 288}; !maps.Equal(cost.bytesByOpShape, want) {
+			t.Errorf("bytes by op and shape %v, want %v", cost.bytesByOpShape, want)
 		}
 		rates := copyRates{{300, tc.bandwidth}, {1000, tc.bandwidth / 2}}
 		if _, bound := cost.times(tc.peak, rates); math.Abs(bound-tc.wantSecs) > 1e-12 {
@@ -530,7 +560,7 @@ func TestFusableChainsByHand(t *testing.T) {
 	if err := g.Compile(f2, m1); err != nil {
 		t.Fatal(err)
 	}
-	cost := iterationCost{bytesByOp: map[string]int64{}}
+	cost := newIterationCost()
 	if err := cost.add([]*graph.Node{f2, m1}); err != nil {
 		t.Fatal(err)
 	}
@@ -540,6 +570,15 @@ func TestFusableChainsByHand(t *testing.T) {
 	}
 	if len(cost.chains) != 6 || total != 1536 {
 		t.Errorf("chains %v (%d bytes), want 6 of 256 bytes", cost.chains, total)
+	}
+	// By pair: Sign(a)→Mul; (a+b)·c and a·Sign(row) →Add; (a+b)−c →Add;
+	// the two sums →Add.
+	want := map[string]int64{"Sign→Mul [4 8]": 256, "Mul→Add [4 8]": 512, "Sub→Add [4 8]": 256, "Add→Add [4 8]": 512}
+	if !maps.Equal(cost.chainsByPair, want) {
+		t.Errorf("chains by pair %v, want %v", cost.chainsByPair, want)
+	}
+	if got, wantLine := largest(cost.chainsByPair, 2), "Add→Add [4 8] 0.0, Mul→Add [4 8] 0.0"; got != wantLine {
+		t.Errorf("largest two: %q, want %q (ties by name)", got, wantLine)
 	}
 }
 
@@ -559,12 +598,18 @@ func TestSelectionProductsCountedApart(t *testing.T) {
 	if err := g.Compile(out); err != nil {
 		t.Fatal(err)
 	}
-	cost := iterationCost{bytesByOp: map[string]int64{}}
+	cost := newIterationCost()
 	if err := cost.add([]*graph.Node{out}); err != nil {
 		t.Fatal(err)
 	}
 	if cost.flops != 96 || cost.selectionFlops != 48 {
 		t.Errorf("flops %d, of which selections %d; want 96 and 48", cost.flops, cost.selectionFlops)
+	}
+	// Each product reads 2·3 + 3·4 values and writes 2·4: 104 bytes.
+	for _, key := range []string{"DotGeneral selection [2 4]", "DotGeneral [2 4]"} {
+		if got := cost.bytesByOpShape[key]; got != 104 {
+			t.Errorf("%s: %d bytes, want 104 (all: %v)", key, got, cost.bytesByOpShape)
+		}
 	}
 }
 
@@ -665,13 +710,9 @@ func BenchmarkRoofline(b *testing.B) {
 		if err := printProductsAlone(r.arch, trainers[i], peak, r.medianSecs); err != nil {
 			b.Fatal(err)
 		}
-		ops := slices.Collect(maps.Keys(cost.bytesByOp))
-		slices.SortFunc(ops, func(a, b string) int { return cmp.Compare(cost.bytesByOp[b], cost.bytesByOp[a]) })
-		var parts []string
-		for _, op := range ops[:min(8, len(ops))] {
-			parts = append(parts, fmt.Sprintf("%s %.1f", op, float64(cost.bytesByOp[op])/1e6))
-		}
-		fmt.Printf("%s MB/iter by op: %s\n", r.arch, strings.Join(parts, ", "))
+		fmt.Printf("%s MB/iter by op: %s\n", r.arch, largest(cost.bytesByOp, 8))
+		fmt.Printf("%s MB/iter by op and result shape: %s\n", r.arch, largest(cost.bytesByOpShape, 10))
+		fmt.Printf("%s element-wise intermediates MB/iter by op pair and shape: %s\n", r.arch, largest(cost.chainsByPair, 6))
 	}
 	for range b.N {
 	}
