@@ -117,7 +117,7 @@ func signSIMD(in, out []float32) int {
 // each row it did. Each block of up to 64 values of a row is summed in
 // registers, +0 plus each source row in order, and stored once.
 func sumRowsSIMD(out, src []float32, n int, starts, rows []int32) int {
-	done := n &^ 63
+	whole := n &^ 63 // the values in whole 64-value blocks
 	var zero archsimd.Float32x16
 	for r := range len(starts) - 1 {
 		sel := rows[starts[r]:starts[r+1]]
@@ -127,7 +127,7 @@ func sumRowsSIMD(out, src []float32, n int, starts, rows []int32) int {
 			continue
 		}
 		q := 0
-		for ; q < done; q += 64 {
+		for ; q < whole; q += 64 {
 			first := src[int(sel[0])*n+q:][:64]
 			s0 := zero.Add(archsimd.LoadFloat32x16Slice(first[0:16]))
 			s1 := zero.Add(archsimd.LoadFloat32x16Slice(first[16:32]))
