@@ -14,9 +14,12 @@
 // goroutines by whole matrices of a batch, else by columns or rows,
 // whichever repeats less reading. The caller takes a share too, and any
 // share whose helper has not started yet when the caller is free: a helper
-// may wait for a busy core, or for an idle one's thread to wake (about 0.1 ms
-// on a virtual machine whose idle CPUs halt), and the caller does not wait
-// for it. SetGo chooses how helpers start.
+// may wait for a busy core, or for an idle one's thread to wake (20–55 µs on
+// a virtual machine whose idle CPUs halt), and the caller does not wait for
+// it. Helpers are started with go statements followed by one empty
+// goroutine, so that none waits in the caller's runnext slot, which an idle
+// core steals from only after a 3 µs sleep (50–100 µs on such a machine;
+// BenchmarkHelperStart). SetGo chooses how helpers start.
 //
 // GoMLX's own AVX-512 kernel (compute v0.1.2) keeps a 4×32 tile, broadcasts
 // through a shuffle, spills its loop state to the stack and packs both

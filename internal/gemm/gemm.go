@@ -106,9 +106,17 @@ func runShares(n int, share func(i int)) {
 			}
 		}
 	}
-	start := *starter.Load()
+	start := starter.Load()
 	for range n - 1 {
-		start(work)
+		start.start(work)
+	}
+	if start.goStatement {
+		// A go statement puts the goroutine it starts in its P's runnext
+		// slot, which an idle P steals from a running one only after
+		// sleeping 3 µs (Go's runqgrab; 50–100 µs with Linux's timer
+		// slack on a virtual machine); from the P's run queue it steals at
+		// once. Starting an empty goroutine moves the last helper there.
+		go func() {}()
 	}
 	work()
 	<-done
@@ -118,25 +126,32 @@ func runShares(n int, share func(i int)) {
 // zeros and ones (sumSelectedRows); the tests switch it off to compare.
 var sumSelections = true
 
-// starter starts MatMul's helpers: goStatement, or what SetGo installed.
-var starter atomic.Pointer[func(task func())]
+// starter starts MatMul's helpers: a go statement, or what SetGo installed.
+var starter atomic.Pointer[helperStarter]
 
-func init() {
-	start := goStatement
-	starter.Store(&start)
+type helperStarter struct {
+	start       func(task func())
+	goStatement bool // start is goStatement
 }
+
+func init() { starter.Store(&helperStarter{goStatement, true}) }
 
 func goStatement(task func()) { go task() }
 
 // SetGo makes MatMul start its helpers with start instead of a go
 // statement (a pool of goroutines already running, say). start must
 // run task concurrently with its caller, though it may start it late; nil
-// restores the go statement. It returns the starter it replaces.
+// restores the go statement. It returns the starter it replaces, nil for
+// the go statement.
 func SetGo(start func(task func())) (previous func(task func())) {
+	next := &helperStarter{start, false}
 	if start == nil {
-		start = goStatement
+		next = &helperStarter{goStatement, true}
 	}
-	return *starter.Swap(&start)
+	if replaced := starter.Swap(next); !replaced.goStatement {
+		return replaced.start
+	}
+	return nil
 }
 
 // span is the half-open range [lo, hi).

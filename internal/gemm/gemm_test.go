@@ -134,7 +134,7 @@ func testMatMulSameBitsForAnyWorkerCount(t *testing.T) {
 }
 
 // MatMul's helpers may start late: their cores busy, or idle and slow to
-// wake (about 0.1 ms on a virtual machine whose idle CPUs halt). The caller
+// wake (20–55 µs on a virtual machine whose idle CPUs halt). The caller
 // then does their share itself. A starter that holds every helper back until
 // MatMul has returned must still give the product, the same bits as one
 // worker; with helpers started at once, they must have been used.
@@ -175,6 +175,30 @@ func TestMatMulDoesNotWaitForLateHelpers(t *testing.T) {
 		t.Fatal("MatMul with 4 workers did not start its helpers with the installed starter")
 	}
 	sameBits("helpers started at once", c)
+}
+
+// Putting back what SetGo returned must put back the go statement as
+// MatMul uses it, with the empty goroutine that moves its last helper out
+// of the runnext slot (runShares), not a plain go statement.
+func TestSetGoRestoresTheGoStatement(t *testing.T) {
+	defer SetGo(nil)
+	if !starter.Load().goStatement {
+		t.Fatal("MatMul does not start its helpers with the go statement by default")
+	}
+	polling := func(task func()) { go task() }
+	previous := SetGo(polling)
+	if previous != nil {
+		t.Fatal("SetGo returned a starter for the go statement; putting it back would lose runShares' empty goroutine")
+	}
+	if starter.Load().goStatement {
+		t.Fatal("an installed starter is taken for the go statement")
+	}
+	if SetGo(previous) == nil {
+		t.Fatal("SetGo did not return the installed starter it replaced")
+	}
+	if !starter.Load().goStatement {
+		t.Fatal("SetGo(previous) did not put back the go statement")
+	}
 }
 
 func TestInterleave8(t *testing.T) { kernels(t, testInterleave8) }

@@ -65,7 +65,7 @@ type selection struct{ starts, rows []int32 }
 var selections = sync.Pool{New: func() any { return new(selection) }}
 
 // minSumsPerWorker is the least values of c worth a helper: about 10 µs of
-// sums, against the 0.1 ms an idle core may take to wake (the caller then
+// sums, against the 20–55 µs an idle core may take to wake (the caller then
 // takes the helper's share, as in MatMul).
 const minSumsPerWorker = 1 << 16
 
