@@ -910,7 +910,7 @@ func isolatedSecs(p productShape, selection []float32) float64 {
 // gemmPeakWarmHelpers is gemmPeak with MatMul's helpers handed to
 // goroutines that poll for them instead of blocking: the rate of the GEMM
 // when no helper waits for an idle core's OS thread to wake (on a virtual
-// machine whose idle CPUs halt, about 0.1 ms each time, against the 0.5 ms
+// machine whose idle CPUs halt, 20–55 µs each time, against the 0.5 ms
 // of the product).
 func gemmPeakWarmHelpers() float64 {
 	tasks := make(chan func(), runtime.GOMAXPROCS(0))
