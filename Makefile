@@ -22,6 +22,9 @@ test-go:
 	go vet ./...
 	rm -f .cache/xla-tests.txt && mkdir -p .cache
 	GANBOOK_XLA_TEST_REPORT=$(CURDIR)/.cache/xla-tests.txt GOMLX_BACKEND=go go test -count=1 -timeout 40m ./...
+	# The SIMD and assembly kernels once more under the race detector, whose
+	# pointer checks catch a vector load or store past a slice's allocation.
+	go test -race -count=1 ./internal/gemm/ ./internal/vecmath/
 	@cat .cache/xla-tests.txt 2>/dev/null; awk '{n += $$3} END {print "XLA tests run:", n + 0}' .cache/xla-tests.txt 2>/dev/null
 
 test-notebooks:

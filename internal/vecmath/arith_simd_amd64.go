@@ -147,13 +147,47 @@ func sumRowsSIMD(out, src []float32, n int, starts, rows []int32) int {
 			s3.StoreSlice(d[48:64])
 		}
 		for ; q < n; q += 16 { // the last block may be short: loaded zero-filled, stored in part
-			end := min(q+16, n)
-			s := zero.Add(archsimd.LoadFloat32x16SlicePart(src[int(sel[0])*n+q : int(sel[0])*n+end]))
+			l := min(16, n-q)
+			mask := archsimd.Mask32x16FromBits(0xffff >> (16 - l))
+			s := zero.Add(loadPart(src, int(sel[0])*n+q, l, mask))
 			for _, j := range sel[1:] {
-				s = s.Add(archsimd.LoadFloat32x16SlicePart(src[int(j)*n+q : int(j)*n+end]))
+				s = s.Add(loadPart(src, int(j)*n+q, l, mask))
 			}
-			s.StoreSlicePart(dst[q:end])
+			storePart(s, dst, q, l, mask)
 		}
 	}
 	return n
+}
+
+// loadPart loads s[at:at+l] (1 ≤ l ≤ 16; mask has the low l bits set), the
+// rest of the vector zero, and storePart stores x's first l values there.
+// They do what archsimd's LoadFloat32x16SlicePart and StoreSlicePart do,
+// which convert a short slice to *[16]float32 and so fail the runtime's
+// pointer checks (go test -race; golang/go#78413): a masked load or store
+// through s's capacity where it reaches 16 values, else through a copy.
+func loadPart(s []float32, at, l int, mask archsimd.Mask32x16) archsimd.Float32x16 {
+	if at+16 <= cap(s) {
+		return archsimd.LoadMaskedFloat32x16((*[16]float32)(s[at:at+16]), mask)
+	}
+	return loadCopy(s[at : at+l])
+}
+
+func loadCopy(s []float32) archsimd.Float32x16 {
+	var buf [16]float32
+	copy(buf[:], s)
+	return archsimd.LoadFloat32x16(&buf)
+}
+
+func storePart(x archsimd.Float32x16, s []float32, at, l int, mask archsimd.Mask32x16) {
+	if at+16 <= cap(s) {
+		x.StoreMasked((*[16]float32)(s[at:at+16]), mask)
+		return
+	}
+	storeCopy(x, s[at:at+l])
+}
+
+func storeCopy(x archsimd.Float32x16, s []float32) {
+	var buf [16]float32
+	x.Store(&buf)
+	copy(s, buf[:len(s)])
 }

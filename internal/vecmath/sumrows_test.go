@@ -28,11 +28,20 @@ func TestSumRowsBitwise(t *testing.T) {
 			}
 			starts = append(starts, int32(len(rows)))
 		}
-		out := make([]float32, outRows*n)
+		// Spare capacity past out, which SumRows must not write (a short
+		// last block is stored masked through it).
+		out := make([]float32, outRows*n+16)
 		for i := range out {
 			out[i] = float32(math.NaN()) // what SumRows must overwrite
 		}
+		spare := out[outRows*n:]
+		out = out[:outRows*n]
 		SumRows(out, src, n, starts, rows)
+		for i, v := range spare {
+			if !math.IsNaN(float64(v)) {
+				t.Fatalf("n %d: SumRows wrote %v at %d past the end of out", n, v, i)
+			}
+		}
 		for r := range outRows {
 			for q := range n {
 				want := float32(0)
