@@ -133,9 +133,8 @@ func BenchmarkHelperStart(b *testing.B) {
 			var total time.Duration
 			for range b.N {
 				spin(200 * time.Microsecond) // let the other core's thread sleep
-				var t0 time.Time
 				var helperStart time.Duration
-				t0 = time.Now()
+				t0 := time.Now()
 				runShares(2, func(i int) {
 					if i == 1 {
 						helperStart = time.Since(t0)
