@@ -629,6 +629,7 @@ func BenchmarkRoofline(b *testing.B) {
 	}
 	peakBefore := gemmPeak()
 	fmt.Printf("gemm peak GFLOP/s %.1f (before the models)\n", peakBefore/1e9)
+	fmaBefore := gemm.FMAPeak(runtime.GOMAXPROCS(0), 5)
 	type result struct {
 		arch       string
 		batch      int
@@ -678,6 +679,10 @@ func BenchmarkRoofline(b *testing.B) {
 	fmt.Printf("gemm peak GFLOP/s %.1f (after the models)\n", peakAfter/1e9)
 	warmPeak := gemmPeakWarmHelpers()
 	fmt.Printf("gemm peak GFLOP/s %.1f (helpers polling, not blocked: no thread to wake)\n", warmPeak/1e9)
+	fmaPeak := max(fmaBefore, gemm.FMAPeak(runtime.GOMAXPROCS(0), 5))
+	fmt.Printf("FMA peak GFLOP/s %.1f (a loop of 16 independent 512-bit FMAs on each of %d cores, best before and after the models: the arithmetic ceiling)\n",
+		fmaPeak/1e9, runtime.GOMAXPROCS(0))
+	fmt.Printf("gemm peak as a fraction of the FMA peak %.3f\n", peak/fmaPeak)
 	rates := measureCopyRates()
 	fmt.Printf("copy GB/s by working set (read+write, %d cores): %s\n", runtime.GOMAXPROCS(0), rates)
 	b.Logf("GEMM peak 128x512x784: %.1f GFLOP/s", peak/1e9)
@@ -687,6 +692,7 @@ func BenchmarkRoofline(b *testing.B) {
 		fmt.Printf("%s batch %d flops/iter %d median-ms %.2f GFLOP/s %.1f\n", r.arch, r.batch, arithmetic, r.medianSecs*1e3, rate/1e9)
 		fmt.Printf("fraction of GEMM peak %s %.3f\n", r.arch, rate/peak)
 		fmt.Printf("fraction of the polling-helpers GEMM peak %s %.3f\n", r.arch, rate/max(peak, warmPeak))
+		fmt.Printf("fraction of FMA peak %s %.3f\n", r.arch, rate/fmaPeak)
 		if r.cost.selectionFlops > 0 {
 			fmt.Printf("fraction of GEMM peak %s counting the selections' flops %.3f\n", r.arch, float64(r.cost.flops)/r.medianSecs/peak)
 		}
