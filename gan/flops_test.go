@@ -629,7 +629,7 @@ func BenchmarkRoofline(b *testing.B) {
 	}
 	peakBefore := gemmPeak()
 	fmt.Printf("gemm peak GFLOP/s %.1f (before the models)\n", peakBefore/1e9)
-	fmaBefore := gemm.FMAPeak(runtime.GOMAXPROCS(0), 5)
+	fmaBefore := gemm.FMAPeak(runtime.GOMAXPROCS(0), 10)
 	type result struct {
 		arch       string
 		batch      int
@@ -679,7 +679,7 @@ func BenchmarkRoofline(b *testing.B) {
 	fmt.Printf("gemm peak GFLOP/s %.1f (after the models)\n", peakAfter/1e9)
 	warmPeak := gemmPeakWarmHelpers()
 	fmt.Printf("gemm peak GFLOP/s %.1f (helpers polling, not blocked: no thread to wake)\n", warmPeak/1e9)
-	fmaPeak := max(fmaBefore, gemm.FMAPeak(runtime.GOMAXPROCS(0), 5))
+	fmaPeak := max(fmaBefore, gemm.FMAPeak(runtime.GOMAXPROCS(0), 10))
 	fmt.Printf("FMA peak GFLOP/s %.1f (a loop of 16 independent 512-bit FMAs on each of %d cores, best before and after the models: the arithmetic ceiling)\n",
 		fmaPeak/1e9, runtime.GOMAXPROCS(0))
 	fmt.Printf("gemm peak as a fraction of the FMA peak %.3f\n", peak/fmaPeak)
@@ -738,20 +738,27 @@ func printProductsAlone(arch string, tr *Trainer, peak, stepSecs float64) error 
 		secs, lost float64 // per call; per iteration against the peak
 	}
 	var (
-		n      int
-		flops  int64
-		alone  float64
-		shapes []shapeTime
+		n           int
+		flops       int64
+		alone, cold float64
+		shapes      []shapeTime
 	)
+	sweep := make([]float32, coldSweepBytes/4)
+	for i := range sweep { // written: untouched pages would all read the one zero page
+		sweep[i] = 1
+	}
 	for p, count := range calls {
-		secs := isolatedSecs(p, selections[p])
+		secs := isolatedSecs(p, selections[p], nil)
 		n += count
 		flops += int64(count) * p.arithmetic()
 		alone += float64(count) * secs
+		cold += float64(count) * isolatedSecs(p, selections[p], sweep)
 		shapes = append(shapes, shapeTime{p, count, secs, float64(count) * (secs - float64(p.arithmetic())/peak)})
 	}
 	fmt.Printf("%s products run by internal/gemm: %d calls, %d shapes, %d flops/iter, each shape alone at its best %.2f ms (%.1f GFLOP/s), fraction of the step %.3f\n",
 		arch, n, len(calls), flops, alone*1e3, float64(flops)/alone/1e9, alone/stepSecs)
+	fmt.Printf("%s products run by internal/gemm, each shape alone with its operands cold (read after a %d MB sweep) %.2f ms (%.1f GFLOP/s), fraction of the step %.3f\n",
+		arch, coldSweepBytes>>20, cold*1e3, float64(flops)/cold/1e9, cold/stepSecs)
 	slices.SortFunc(shapes, func(a, b shapeTime) int { return cmp.Compare(b.lost, a.lost) })
 	for _, st := range shapes[:min(6, len(shapes))] {
 		if st.p.selection {
@@ -888,8 +895,10 @@ func stepProducts(tr *Trainer) (calls map[productShape]int, selections map[produ
 
 // isolatedSecs is the best time of one product of shape p alone, on
 // GOMAXPROCS cores, as gemmMatMul runs it: timed until 20 runs or 30 ms.
-// A selection's left operand is the one it ran with (selection).
-func isolatedSecs(p productShape, selection []float32) float64 {
+// A selection's left operand is the one it ran with (selection). With a
+// sweep (written, larger than the caches), each run first reads every line
+// of it, so that the product's operands come from memory.
+func isolatedSecs(p productShape, selection, sweep []float32) float64 {
 	rng := rand.New(rand.NewPCG(3, 4))
 	fill := func(n int) []float32 {
 		s := make([]float32, n)
@@ -905,12 +914,31 @@ func isolatedSecs(p productShape, selection []float32) float64 {
 	best := time.Duration(1 << 62)
 	var spent time.Duration
 	for runs := 0; runs < 20 || spent < 30*time.Millisecond; runs++ {
+		if sweep != nil {
+			sweepSink += readEveryLine(sweep)
+		}
 		start := time.Now()
 		gemm.MatMul(p.aTransposed, p.bTransposed, a, b, p.batch, p.m, p.n, p.k, c, runtime.GOMAXPROCS(0))
 		d := time.Since(start)
 		best, spent = min(best, d), spent+d
 	}
 	return best.Seconds()
+}
+
+// coldSweepBytes is twice this machine's L3 (32 MB): read through, it
+// leaves none of a product's operands in any cache.
+const coldSweepBytes = 64 << 20
+
+// sweepSink keeps the sweeps' reads from being optimised away.
+var sweepSink float32
+
+// readEveryLine reads one value of every 64-byte line of s.
+func readEveryLine(s []float32) float32 {
+	var sum float32
+	for i := 0; i < len(s); i += 16 {
+		sum += s[i]
+	}
+	return sum
 }
 
 // gemmPeakWarmHelpers is gemmPeak with MatMul's helpers handed to
