@@ -36,8 +36,9 @@
 // FMAPeak measures the ceiling all of this is bounded by: the rate of
 // independent 512-bit fused multiply-adds with no memory operands. On the
 // AMD EPYC (Zen 4) ganbook is benchmarked on it is about 117 GFLOP/s per
-// core, and MatMul's largest product reaches 0.90–0.96 of it
-// (BenchmarkFMAPeak beside BenchmarkMatMul).
+// core, and MatMul's largest product reaches 0.90–0.94 of it on one core
+// (BenchmarkFMAPeak beside BenchmarkMatMul with -cpu 1) and 0.95–0.98 on two
+// (gan's BenchmarkRoofline).
 //
 // Each value of C is summed in the same order whatever the number of workers
 // and whichever operands are stored transposed, so results are deterministic; they equal the plain triple loop up to float32

@@ -19,9 +19,13 @@ func TestFMALoopDoesTheFMAsItCounts(t *testing.T) {
 	}
 }
 
+// Without workers there is nothing to time; a negative count must not reach
+// the WaitGroups (Add(-1) panics).
 func TestFMAPeakIsZeroWithoutWorkers(t *testing.T) {
-	if got := FMAPeak(0, 3); got != 0 {
-		t.Errorf("FMAPeak(0, 3) = %v, want 0", got)
+	for _, workers := range []int{0, -1} {
+		if got := FMAPeak(workers, 3); got != 0 {
+			t.Errorf("FMAPeak(%d, 3) = %v, want 0", workers, got)
+		}
 	}
 }
 
