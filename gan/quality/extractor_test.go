@@ -1,6 +1,7 @@
 package quality_test
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -62,6 +63,10 @@ func loadFixture(t testing.TB, dataset string) *fixture {
 		dst   **data.Dataset
 	}{{data.Train, &f.train}, {data.Test, &f.test}} {
 		ds, err := data.Load(dataset, s.split, data.Options{NoDownload: true})
+		if errors.Is(err, data.ErrNotFound) && os.Getenv("CI") != "true" {
+			// make deps installs it; in CI its absence fails below.
+			t.Skip(err)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

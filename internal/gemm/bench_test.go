@@ -148,3 +148,48 @@ func BenchmarkHelperStart(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNarrowOutputs times the DCGAN's products whose C is 16 columns
+// wide (a 4×4 kernel over one channel) as MatMul computes them (the narrow
+// kernel; Aᵀ·B transposed) and with whole 8×32 tiles, half of whose
+// multiply-adds are padding:
+//
+//	GOEXPERIMENT=simd go test -run '^$' -bench NarrowOutputs ./internal/gemm/
+func BenchmarkNarrowOutputs(b *testing.B) {
+	if !Available {
+		b.Skip("no AVX-512F on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, sh := range []struct {
+		m, n, k                  int
+		aTransposed, bTransposed bool
+	}{
+		{12544, 16, 64, false, true}, // G's last layer: patches·Wᵀ, before col2im
+		{64, 16, 12544, true, false}, // D's first kernel gradient: vᵀ·patches
+		{40, 48, 640, false, false},  // a whole panel and a narrow one
+	} {
+		a, bm := randomSlice(rng, sh.m*sh.k), randomSlice(rng, sh.k*sh.n)
+		c := make([]float32, sh.m*sh.n)
+		name := fmt.Sprintf("%dx%dx%d", sh.m, sh.n, sh.k)
+		if sh.aTransposed {
+			name = "T" + name
+		}
+		if sh.bTransposed {
+			name += "T"
+		}
+		for _, narrow := range []bool{true, false} {
+			variant := "narrow"
+			if !narrow {
+				variant = "whole-tiles"
+			}
+			b.Run(name+"/"+variant, func(b *testing.B) {
+				defer func(saved bool) { narrowOutputs = saved }(narrowOutputs)
+				narrowOutputs = narrow
+				for range b.N {
+					MatMul(sh.aTransposed, sh.bTransposed, a, bm, 1, sh.m, sh.n, sh.k, c, runtime.GOMAXPROCS(0))
+				}
+				b.ReportMetric(2*float64(sh.m*sh.n*sh.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

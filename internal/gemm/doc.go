@@ -10,7 +10,11 @@
 // kernel takes strides), only Aᵀ, Bᵀ and the edges narrower than a tile are
 // packed. A·Bᵀ whose Bᵀ would cost more to pack than A plus a transpose of
 // C (a small m against large n and k: the gradients of a layer's input) is
-// computed as (B·Aᵀ)ᵀ, B then read in place. Products are split over
+// computed as (B·Aᵀ)ᵀ, B then read in place. A last column panel at most 16
+// wide (all of a C with 16 columns: a 4×4 convolution over one channel) goes
+// through an 8×16 kernel that writes only its columns, through a mask,
+// instead of a whole 8×32 tile half of padding; an Aᵀ·B that narrow is
+// computed as (Bᵀ·A)ᵀ, whose tiles are whole. Products are split over
 // goroutines by whole matrices of a batch, else by columns or rows,
 // whichever repeats less reading. The caller takes a share too, and any
 // share whose helper has not started yet when the caller is free: a helper

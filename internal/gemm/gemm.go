@@ -9,6 +9,7 @@ import (
 const (
 	tileRows   = 8   // rows of C in one micro-kernel call (16 accumulator registers / 2)
 	tileCols   = 32  // columns of C in one call (two ZMM registers)
+	narrowCols = 16  // columns of C in one call of the narrow kernel (one ZMM register)
 	panelDepth = 256 // contraction per packed panel: measured best of 128/256/512 on the MLP's shapes
 	blockRows  = 256 // rows of A per block: 256 KB at panelDepth, a quarter of a Zen 4 core's 1 MB L2
 )
@@ -61,6 +62,20 @@ func MatMul(aTransposed, bTransposed bool, a, b []float32, batch, m, n, k int, c
 		*buf = grow(*buf, batch*m*n)
 		ct := *buf
 		MatMul(false, true, b, a, batch, n, m, k, ct, workers)
+		for s := range batch {
+			transposeInto(c[s*m*n:(s+1)*m*n], ct[s*m*n:(s+1)*m*n], n, m)
+		}
+		transposed.Put(buf)
+		return
+	}
+	if narrowOutputs && aTransposed && !bTransposed && n <= narrowCols && m > n {
+		// Aᵀ·B with few columns (a kernel gradient over one channel): its
+		// transpose Bᵀ·A has the same layouts and whole tiles, and packs
+		// n rows per contraction panel where this packs m, and B besides.
+		buf := transposed.Get().(*[]float32)
+		*buf = grow(*buf, batch*m*n)
+		ct := *buf
+		MatMul(true, false, b, a, batch, n, m, k, ct, workers)
 		for s := range batch {
 			transposeInto(c[s*m*n:(s+1)*m*n], ct[s*m*n:(s+1)*m*n], n, m)
 		}
@@ -121,6 +136,12 @@ func runShares(n int, share func(i int)) {
 	work()
 	<-done
 }
+
+// narrowOutputs lets MatMul treat a C with few columns its own ways: a last
+// column panel at most narrowCols wide goes through the narrow kernel instead
+// of a whole tile, and such an Aᵀ·B is computed as (Bᵀ·A)ᵀ. The tests switch
+// it off to compare.
+var narrowOutputs = true
 
 // sumSelections lets MatMul add up the selected rows of B when A holds only
 // zeros and ones (sumSelectedRows); the tests switch it off to compare.
@@ -300,6 +321,12 @@ func (x *matrices) multiply(rows, cols span, buf *packBuffers) {
 					if w == tileCols {
 						// The kernel writes only the h rows inside c.
 						microKernel(kc, pa, aRow, aStep, pb, ldb, &x.c[i*x.n+j], x.n, h, accumulate)
+						continue
+					}
+					if narrowOutputs && w <= narrowCols {
+						// Half a tile or less: the narrow kernel does half
+						// the multiply-adds and writes only the w columns.
+						narrowKernel(kc, pa, aRow, aStep, pb, ldb, &x.c[i*x.n+j], x.n, h, w, accumulate)
 						continue
 					}
 					// A tile narrower than 32 columns: compute it whole into

@@ -44,9 +44,9 @@ func kernels(t *testing.T, f func(t *testing.T)) {
 	if Available {
 		t.Run("asm", f)
 	}
-	saved, savedT, savedG := microKernel, transpose, gatherRows
-	microKernel, transpose, gatherRows = kernelGo, transposeGo, gatherRowsGo
-	defer func() { microKernel, transpose, gatherRows = saved, savedT, savedG }()
+	saved, savedN, savedT, savedG := microKernel, narrowKernel, transpose, gatherRows
+	microKernel, narrowKernel, transpose, gatherRows = kernelGo, narrowKernelGo, transposeGo, gatherRowsGo
+	defer func() { microKernel, narrowKernel, transpose, gatherRows = saved, savedN, savedT, savedG }()
 	t.Run("go", f)
 }
 
@@ -63,6 +63,10 @@ func testMatMulMatchesFloat64(t *testing.T) {
 		{1, 784, 512, 128}, // a weight gradient (split by rows)
 		{4, 49, 64, 1024},
 		{2, 200, 40, 300},
+		{1, 13, 16, 300},   // one narrow panel, two contraction panels
+		{2, 9, 5, 7},       // a narrow panel of 5 columns
+		{1, 40, 48, 64},    // a whole panel then a narrow one
+		{1, 12544, 16, 64}, // the DCGAN's last layer (16 = 4×4 kernel × 1 channel)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, sh := range shapes {
@@ -290,7 +294,7 @@ func TestMatMulWritesNothingPastC(t *testing.T) { kernels(t, testMatMulWritesNot
 func testMatMulWritesNothingPastC(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	const sentinel = float32(-12345)
-	for _, sh := range []struct{ batch, m, n, k int }{{1, 7, 32, 14}, {2, 7, 64, 14}, {1, 13, 96, 300}, {3, 5, 70, 9}} {
+	for _, sh := range []struct{ batch, m, n, k int }{{1, 7, 32, 14}, {2, 7, 64, 14}, {1, 13, 96, 300}, {3, 5, 70, 9}, {1, 13, 16, 300}, {2, 5, 11, 9}} {
 		for _, aT := range []bool{false, true} {
 			for _, bT := range []bool{false, true} {
 				a := randomSlice(rng, sh.batch*sh.m*sh.k)
@@ -339,6 +343,8 @@ func testMatMulSameBitsForEveryLayout(t *testing.T) {
 		{1, 784, 512, 128}, // the MLP's weight gradient aᵀ·b
 		{1, 128, 784, 512}, // v·Wᵀ of D's first layer: computed as (W·vᵀ)ᵀ
 		{1, 64, 16, 3136},  // a convolution's kernel gradient (k ≫ m, n)
+		{2, 11, 9, 300},    // a narrow panel narrower than 16, edge rows
+		{1, 24, 48, 40},    // a whole panel and a narrow one
 		{448, 14, 64, 28},  // the DCGAN's row selections
 	}
 	for _, sh := range shapes {
@@ -363,6 +369,51 @@ func testMatMulSameBitsForEveryLayout(t *testing.T) {
 					if math.Float32bits(c[i]) != math.Float32bits(plain[i]) {
 						t.Fatalf("%+v aᵀ=%v bᵀ=%v, %d workers: c[%d] = %v, plain layout %v",
 							sh, layout.aT, layout.bT, workers, i, c[i], plain[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// A panel of at most narrowCols columns goes through the narrow kernel, the
+// same chain of multiply-adds per value as the whole tile it replaces, and an
+// Aᵀ·B that narrow is computed transposed, each value the same sum: the
+// products must keep the whole tiles' bits, in every layout, and leave the
+// columns of c beside the panel (the next matrix's first values, or a wider
+// c's other columns) as they were.
+func TestMatMulNarrowOutputsSameBitsAsWholeTiles(t *testing.T) {
+	kernels(t, testMatMulNarrowOutputsSameBitsAsWholeTiles)
+}
+
+func testMatMulNarrowOutputsSameBitsAsWholeTiles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	shapes := []struct{ batch, m, n, k int }{
+		{1, 8, 16, 1},
+		{1, 9, 1, 3},      // one column
+		{3, 13, 15, 300},  // edge rows, two contraction panels
+		{2, 40, 48, 64},   // a whole panel then a 16-wide one
+		{1, 64, 16, 3136}, // a convolution's kernel gradient
+		{1, 700, 16, 64},  // the DCGAN's last layer, fewer rows
+		{1, 100, 80, 64},  // two whole panels and a 16-wide one, split by rows
+		{1, 16, 80, 64},   // the same split by columns: the narrow panel on one worker
+		{1, 17, 200, 30},  // 200 = 6×32 + 8
+	}
+	for _, sh := range shapes {
+		for _, layout := range []struct{ aT, bT bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+			for _, workers := range []int{1, 2} {
+				a := randomSlice(rng, sh.batch*sh.m*sh.k)
+				b := randomSlice(rng, sh.batch*sh.k*sh.n)
+				whole := make([]float32, sh.batch*sh.m*sh.n)
+				narrowOutputs = false
+				MatMul(layout.aT, layout.bT, a, b, sh.batch, sh.m, sh.n, sh.k, whole, workers)
+				narrowOutputs = true
+				c := randomSlice(rng, len(whole)) // garbage the call must overwrite
+				MatMul(layout.aT, layout.bT, a, b, sh.batch, sh.m, sh.n, sh.k, c, workers)
+				for i := range c {
+					if math.Float32bits(c[i]) != math.Float32bits(whole[i]) {
+						t.Fatalf("%+v aᵀ=%v bᵀ=%v, %d workers: c[%d] = %v with the narrow kernel, %v with whole tiles",
+							sh, layout.aT, layout.bT, workers, i, c[i], whole[i])
 					}
 				}
 			}

@@ -113,3 +113,108 @@ store:
 done:
 	VZEROUPPER
 	RET
+
+// One row of the 8×16 tile, its first cols columns (the mask in K1).
+#define STORE_NARROW_ROW(acc) \
+	VMOVUPS acc, K1, (DX); \
+	ADDQ    R8, DX; \
+	DECQ    R14; \
+	JZ      narrowDone
+
+#define ACCUMULATE_NARROW_ROW(acc) \
+	VMOVUPS.Z (DX), K1, Z26; \
+	VADDPS    Z26, acc, acc; \
+	VMOVUPS   acc, K1, (DX); \
+	ADDQ      R8, DX; \
+	DECQ      R14; \
+	JZ        narrowDone
+
+// func kernel8x16(kc int, a *float32, aRow, aStep int, b *float32, ldb int, c *float32, ldc int, rows, cols int, accumulate bool)
+//
+// kernel8x32 for a panel of B at most 16 columns wide (the last panel of a
+// product whose n is not a multiple of 32, the whole of one with n ≤ 16):
+// c[r][j] (+)= Σ_p a[r*aRow+p*aStep] * b[p*ldb+j] for r < rows, j < cols,
+// p < kc (1 ≤ cols ≤ 16). b's rows are read 16 values wide (a packed,
+// zero-padded panel); only the first cols columns of c are read or written,
+// through a mask. Eight accumulators, one B register; each value is the same
+// chain of fused multiply-adds as kernel8x32's.
+TEXT ·kernel8x16(SB), NOSPLIT, $0-81
+	MOVQ    cols+72(FP), CX
+	MOVL    $1, AX
+	SHLL    CX, AX
+	DECL    AX
+	KMOVW   AX, K1                // K1 = the cols columns to keep
+	MOVQ    kc+0(FP), CX
+	MOVQ    a+8(FP), SI
+	MOVQ    aRow+16(FP), R11
+	SHLQ    $2, R11
+	LEAQ    (R11)(R11*2), AX
+	LEAQ    (R11)(R11*4), BX
+	LEAQ    (AX)(R11*4), R12
+	MOVQ    aStep+24(FP), R13
+	SHLQ    $2, R13
+	MOVQ    b+32(FP), DI
+	MOVQ    ldb+40(FP), R10
+	SHLQ    $2, R10
+	MOVQ    c+48(FP), DX
+	MOVQ    ldc+56(FP), R8
+	SHLQ    $2, R8
+	MOVQ    rows+64(FP), R14
+	MOVBLZX accumulate+80(FP), R9
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+narrowLoop:
+	VMOVUPS      (DI), Z16
+	VBROADCASTSS (SI), Z18
+	VBROADCASTSS (SI)(R11*1), Z19
+	VBROADCASTSS (SI)(R11*2), Z20
+	VBROADCASTSS (SI)(AX*1), Z21
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z16, Z19, Z1
+	VFMADD231PS  Z16, Z20, Z2
+	VFMADD231PS  Z16, Z21, Z3
+	VBROADCASTSS (SI)(R11*4), Z22
+	VBROADCASTSS (SI)(BX*1), Z23
+	VBROADCASTSS (SI)(AX*2), Z24
+	VBROADCASTSS (SI)(R12*1), Z25
+	VFMADD231PS  Z16, Z22, Z4
+	VFMADD231PS  Z16, Z23, Z5
+	VFMADD231PS  Z16, Z24, Z6
+	VFMADD231PS  Z16, Z25, Z7
+	ADDQ R13, SI
+	ADDQ R10, DI
+	DECQ CX
+	JNZ  narrowLoop
+	TESTQ R9, R9
+	JZ    narrowStore
+	ACCUMULATE_NARROW_ROW(Z0)
+	ACCUMULATE_NARROW_ROW(Z1)
+	ACCUMULATE_NARROW_ROW(Z2)
+	ACCUMULATE_NARROW_ROW(Z3)
+	ACCUMULATE_NARROW_ROW(Z4)
+	ACCUMULATE_NARROW_ROW(Z5)
+	ACCUMULATE_NARROW_ROW(Z6)
+	ACCUMULATE_NARROW_ROW(Z7)
+	JMP   narrowDone
+
+narrowStore:
+	STORE_NARROW_ROW(Z0)
+	STORE_NARROW_ROW(Z1)
+	STORE_NARROW_ROW(Z2)
+	STORE_NARROW_ROW(Z3)
+	STORE_NARROW_ROW(Z4)
+	STORE_NARROW_ROW(Z5)
+	STORE_NARROW_ROW(Z6)
+	STORE_NARROW_ROW(Z7)
+
+narrowDone:
+	VZEROUPPER
+	RET

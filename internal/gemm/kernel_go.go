@@ -28,6 +28,31 @@ func kernelGo(kc int, a *float32, aRow, aStep int, b *float32, ldb int, c *float
 	}
 }
 
+// narrowKernelGo is kernel8x16 in plain Go: kernelGo's sums for the first
+// cols (≤ 16) columns of the tile, the only ones it reads or writes in c.
+func narrowKernelGo(kc int, a *float32, aRow, aStep int, b *float32, ldb int, c *float32, ldc int, rows, cols int, accumulate bool) {
+	var acc [tileRows][narrowCols]float32
+	for p := range kc {
+		bRow := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(b), 4*p*ldb)), narrowCols)
+		for r := range tileRows {
+			av := *(*float32)(unsafe.Add(unsafe.Pointer(a), 4*(r*aRow+p*aStep)))
+			for j, bv := range bRow {
+				acc[r][j] += av * bv
+			}
+		}
+	}
+	for r := range rows {
+		row := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(c), 4*r*ldc)), cols)
+		for j := range row {
+			if accumulate {
+				row[j] += acc[r][j]
+			} else {
+				row[j] = acc[r][j]
+			}
+		}
+	}
+}
+
 // transposeGo is transpose8 in plain Go.
 func transposeGo(rows *[8]*float32, dst *float32, dstStride int, blocks int) {
 	for p := range blocks * 8 {

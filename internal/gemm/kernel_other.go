@@ -3,9 +3,10 @@
 package gemm
 
 var (
-	microKernel = kernelGo
-	transpose   = transposeGo
-	gatherRows  = gatherRowsGo
+	microKernel  = kernelGo
+	narrowKernel = narrowKernelGo
+	transpose    = transposeGo
+	gatherRows   = gatherRowsGo
 )
 
 func available() bool { return false }
