@@ -79,15 +79,35 @@ func useFastKernels(b compute.Backend) {
 	}
 }
 
+// GoMLX v0.28.2's go backend (compute v0.1.2, dot/matmul/avx512_router.go)
+// runs a product whose batch·m·n·k is under goMLXSmallFlops, with more than
+// goMLXSmallVector columns, with its small-product kernel, one fused
+// multiply-add chain per value over the whole contraction; larger ones with
+// its blocked kernel, whose sums gemm.SumSelections does not reproduce.
+// TestSumsOverRowsSameBitsAsGoMLX checks both sides of the bound.
+const (
+	goMLXSmallFlops  = 4 << 20
+	goMLXSmallVector = 16
+)
+
 // installedKernels maps each backend useFastKernels changed to the words
 // BackendDescription adds for it.
 var installedKernels sync.Map
 
 // gemmMatMul is the matmul kernel useFastKernels installs. Products thinner
-// than gemm.MinRows × gemm.MinCols go back to GoMLX's kernels.
+// than gemm.MinRows × gemm.MinCols go back to GoMLX's kernels, except the
+// sums over rows that gan/blocks writes as a row of ones times a matrix
+// (batch norms' statistics and gradients, biases' gradients): GoMLX's
+// small-product kernel sums the contraction in order in one pass, loading
+// and storing the output at every step; gemm.SumSelections adds the rows in
+// registers, with the same bits.
 func gemmMatMul(lhsTransposed, rhsTransposed bool, lhs, rhs []float32, batchSize, lhsCrossSize, rhsCrossSize, contractingSize int, output []float32) bool {
 	if lhsCrossSize < gemm.MinRows || rhsCrossSize < gemm.MinCols {
-		return false
+		if lhsTransposed || rhsTransposed || rhsCrossSize <= goMLXSmallVector ||
+			batchSize*lhsCrossSize*rhsCrossSize*contractingSize >= goMLXSmallFlops {
+			return false
+		}
+		return gemm.SumSelections(lhs, rhs, batchSize, lhsCrossSize, rhsCrossSize, contractingSize, output, runtime.GOMAXPROCS(0))
 	}
 	gemm.MatMul(lhsTransposed, rhsTransposed, lhs, rhs, batchSize, lhsCrossSize, rhsCrossSize, contractingSize, output, runtime.GOMAXPROCS(0))
 	return true

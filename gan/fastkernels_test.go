@@ -409,3 +409,194 @@ func TestDCGANStepsSameBitsWithSelectionsMultiplied(t *testing.T) {
 	}
 	t.Logf("%d selection products multiplied in 2 steps; %d variables the same", multiplied.Load(), len(summed))
 }
+
+// The sums over rows that gan/blocks writes as a row of ones (or any 0/1
+// row) times a matrix are taken from GoMLX's small-product kernel by
+// gemm.SumSelections and must keep its bits exactly: the trained figures
+// depend on them. Just below the small kernel's bound they are taken and
+// equal; at the bound GoMLX's blocked kernel sums otherwise, so they are
+// left to it.
+func TestSumsOverRowsSameBitsAsGoMLX(t *testing.T) {
+	if !gemm.Available {
+		t.Skip("no AVX-512F: GoMLX's kernels run every product")
+	}
+	fast := newGoBackend(t)
+	setter, patched := fast.(matMulKernelSetter)
+	if !patched {
+		t.Fatal("the go backend has no SetMatMulFloat32: " + unpatched)
+	}
+	var taken atomic.Int64
+	setter.SetMatMulFloat32(func(lhsT, rhsT bool, lhs, rhs []float32, batch, m, n, k int, out []float32) bool {
+		ok := gemmMatMul(lhsT, rhsT, lhs, rhs, batch, m, n, k, out)
+		if ok {
+			taken.Add(1)
+		}
+		return ok
+	})
+	stock, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, c := range []struct {
+		name    string
+		m, k, n int
+		ones    bool // every value of the left row 1, else 0 or 1 at random
+		taken   bool
+	}{
+		{"batch norm over 64·7·7 rows", 1, 3136, 128, true, true},
+		{"batch norm over 64·14·14 rows", 1, 12544, 64, true, true},
+		{"bias gradient of a 6272-wide layer", 1, 64, 6272, true, true},
+		{"three 0/1 rows", 3, 700, 48, false, true},
+		{"just below GoMLX's small-kernel bound", 1, goMLXSmallFlops/64 - 1, 64, true, true},
+		{"at the bound (GoMLX's blocked kernel)", 1, goMLXSmallFlops / 64, 64, true, false},
+		{"16 columns (GoMLX's scalar kernel)", 1, 500, 16, true, false},
+		{"not a selection", 1, 300, 64, false, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			lhs := make([]float32, c.m*c.k)
+			for i := range lhs {
+				if c.ones || rng.IntN(2) == 1 {
+					lhs[i] = 1
+				}
+			}
+			if c.name == "not a selection" {
+				lhs[7] = 0.5
+			}
+			rhs := make([]float32, c.k*c.n)
+			for i := range rhs {
+				rhs[i] = float32(rng.NormFloat64()) * float32(math.Pow(10, float64(rng.IntN(5))))
+			}
+			product := func(x, y *graph.Node) *graph.Node { return graph.DotGeneral(x, []int{1}, nil, y, []int{0}, nil) }
+			run := func(b compute.Backend) []float32 {
+				x := tensors.FromFlatDataAndDimensions(slices.Clone(lhs), c.m, c.k)
+				y := tensors.FromFlatDataAndDimensions(slices.Clone(rhs), c.k, c.n)
+				return flat32(graph.MustExecOnce(b, product, x, y).Value())
+			}
+			taken.Store(0)
+			got := run(fast)
+			if (taken.Load() > 0) != c.taken {
+				t.Fatalf("internal/gemm took %d products, want it to take them: %v", taken.Load(), c.taken)
+			}
+			want := run(stock)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("value %d: %v, GoMLX's kernel %v", i, got[i], want[i])
+				}
+			}
+			if c.name == "at the bound (GoMLX's blocked kernel)" {
+				// The reason for the bound: summed in one pass, the values differ.
+				onePass := make([]float32, c.m*c.n)
+				gemm.SumSelections(lhs, rhs, 1, c.m, c.n, c.k, onePass, 2)
+				if slices.Equal(onePass, want) {
+					t.Fatal("GoMLX's blocked kernel gave the one-pass sums' bits: the bound is not where it is documented")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSumsOverRows times the DCGAN's sums over rows (a row of ones
+// times a matrix) through the go backend as NewBackend sets it up
+// (gemm.SumSelections) and with GoMLX's own kernel, graph execution
+// included:
+//
+//	GOEXPERIMENT=simd go test -run '^$' -bench SumsOverRows ./gan/
+func BenchmarkSumsOverRows(b *testing.B) {
+	if !gemm.Available {
+		b.Skip("no AVX-512F: GoMLX's kernels run every product")
+	}
+	b.Setenv(compute.ConfigEnvVar, "go")
+	fast, err := NewBackend(io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	stock, err := gobackend.New("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, sh := range []struct{ k, n int }{{3136, 128}, {12544, 64}, {64, 6272}} {
+		ones := make([]float32, sh.k)
+		for i := range ones {
+			ones[i] = 1
+		}
+		x := make([]float32, sh.k*sh.n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		for _, backend := range []struct {
+			name string
+			b    compute.Backend
+		}{{"ganbook", fast}, {"gomlx", stock}} {
+			b.Run(fmt.Sprintf("1x%dx%d/%s", sh.n, sh.k, backend.name), func(b *testing.B) {
+				exec := graph.MustNewExec(backend.b, func(o, x *graph.Node) *graph.Node {
+					return graph.DotGeneral(o, []int{1}, nil, x, []int{0}, nil)
+				})
+				o := tensors.FromFlatDataAndDimensions(ones, 1, sh.k)
+				xt := tensors.FromFlatDataAndDimensions(x, sh.k, sh.n)
+				exec.MustCall(o, xt)[0].FinalizeAll()
+				b.ResetTimer()
+				for range b.N {
+					exec.MustCall(o, xt)[0].FinalizeAll()
+				}
+				b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/sum")
+			})
+		}
+	}
+}
+
+// Two training steps of either model must leave every variable with the same
+// bits whether the sums over rows go to gemm.SumSelections (as NewBackend
+// sets up) or stay with GoMLX's kernel, as they did before it took them.
+func TestStepsSameBitsWithSumsOverRowsLeftToGoMLX(t *testing.T) {
+	if !gemm.Available {
+		t.Skip("no AVX-512F: the go backend keeps GoMLX's kernels")
+	}
+	for _, arch := range []string{ModelMLP, ModelDCGAN} {
+		t.Run(arch, func(t *testing.T) {
+			cfg := smallConfig()
+			cfg.Model, cfg.Batch = arch, 16
+			var sums atomic.Int64
+			train := func(takeSums bool) map[string][32]byte {
+				backend := newGoBackend(t)
+				backend.(matMulKernelSetter).SetMatMulFloat32(func(aT, bT bool, a, b []float32, batch, m, n, k int, out []float32) bool {
+					if m < gemm.MinRows || n < gemm.MinCols {
+						if !takeSums {
+							return false
+						}
+						if gemmMatMul(aT, bT, a, b, batch, m, n, k, out) {
+							sums.Add(1)
+							return true
+						}
+						return false
+					}
+					return gemmMatMul(aT, bT, a, b, batch, m, n, k, out)
+				})
+				tr, err := NewTrainer(backend, cfg, newSyntheticSource(4*cfg.Batch, cfg.Batch, 5), cfg.Steps, Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for range 2 {
+					if _, err := tr.TrainStep(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return variableDigests(t, tr.store, "")
+			}
+			taken, leftToGoMLX := train(true), train(false)
+			if sums.Load() == 0 {
+				t.Fatal("no sum over rows went to gemm.SumSelections")
+			}
+			if len(taken) == 0 || len(taken) != len(leftToGoMLX) {
+				t.Fatalf("%d variables with the sums taken, %d without", len(taken), len(leftToGoMLX))
+			}
+			for name, digest := range taken {
+				if leftToGoMLX[name] != digest {
+					t.Errorf("%s differs: sums over rows by gemm.SumSelections vs GoMLX", name)
+				}
+			}
+			t.Logf("%d sums over rows taken in 2 steps; %d variables the same", sums.Load(), len(taken))
+		})
+	}
+}

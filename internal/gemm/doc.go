@@ -35,7 +35,10 @@
 // selections gan/blocks writes im2col and col2im with) is not multiplied:
 // each row of C is +0 plus the rows of B that A's row selects, in order
 // (internal/vecmath.SumRows), the micro-kernel's bits for finite B at the
-// cost of the bytes alone.
+// cost of the bytes alone. SumSelections makes the same sums over a whole
+// contraction in one pass, whatever its length: the bits of kernels that sum
+// in order in one pass, such as GoMLX's for small products, whose sums over
+// rows (a row of ones times a matrix) ganbook takes over with it.
 //
 // FMAPeak measures the ceiling all of this is bounded by: the rate of
 // independent 512-bit fused multiply-adds with no memory operands. On the

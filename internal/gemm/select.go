@@ -2,12 +2,37 @@ package gemm
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"sync"
 	"unsafe"
 
 	"github.com/ganbook/ganbook/internal/vecmath"
 )
+
+// SumSelections sets c = A·B for row-major A [batch, m, k] of only zeros
+// and ones and row-major B [batch, k, n] by adding up the rows of B that each
+// row of A selects: each value of c is +0 plus B's selected values in
+// increasing k, the whole contraction in one pass. For finite B those are the
+// bits of any product that sums its contraction in order in one pass (GoMLX's
+// small-product kernels), and MatMul's up to k = 256 only: it sums longer
+// contractions by panels of 256 and adds the panels. It returns false, having
+// written nothing, if A holds another value, and panics if a slice is too
+// short.
+func SumSelections(a, b []float32, batch, m, n, k int, c []float32, workers int) bool {
+	if batch < 0 || m < 0 || n < 0 || k < 0 || len(a) < batch*m*k || len(b) < batch*k*n || len(c) < batch*m*n {
+		panic(fmt.Sprintf("gemm.SumSelections: batch %d, m %d, n %d, k %d need len(a) ≥ %d, len(b) ≥ %d, len(c) ≥ %d; got %d, %d, %d",
+			batch, m, n, k, batch*m*k, batch*k*n, batch*m*n, len(a), len(b), len(c)))
+	}
+	if batch == 0 || m == 0 || n == 0 {
+		return true
+	}
+	if k == 0 {
+		clear(c[:batch*m*n])
+		return true
+	}
+	return sumSelectedRows(a, b, batch, m, n, k, c, workers)
+}
 
 // sumSelectedRows sets c = A·B for a row-major A of zeros and ones (a
 // selection: gan/blocks writes im2col and col2im with them) by adding up, for

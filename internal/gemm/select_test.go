@@ -175,3 +175,57 @@ func BenchmarkSelectionSums(b *testing.B) {
 		}
 	}
 }
+
+// SumSelections sums a selection's rows over the whole contraction in one
+// pass, in order from +0, whatever k (MatMul's micro-kernel sums panels of
+// 256 and adds them): the plain loop's bits, for any number of workers.
+func TestSumSelectionsSumsTheContractionInOnePass(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, sh := range []struct{ batch, m, n, k int }{
+		{1, 1, 128, 3136}, // a batch norm's sum over 64·7·7 rows
+		{1, 1, 64, 12544}, // over 64·14·14
+		{1, 1, 6272, 64},  // a dense layer's bias gradient
+		{1, 3, 48, 700},   // three rows, too narrow for bands
+		{2, 2, 160, 300},  // a batch
+		{1, 1, 200, 5},    // n not a multiple of 16
+	} {
+		a := selectionMatrix(rng, sh.batch, sh.m, sh.k, []int{sh.k, sh.k / 2, 1, 0})
+		b := randomSlice(rng, sh.batch*sh.k*sh.n)
+		want := make([]float32, sh.batch*sh.m*sh.n)
+		for s := range sh.batch {
+			for i := range sh.m {
+				for j := range sh.n {
+					var sum float32
+					for p := range sh.k {
+						if a[(s*sh.m+i)*sh.k+p] == 1 {
+							sum += b[(s*sh.k+p)*sh.n+j]
+						}
+					}
+					want[(s*sh.m+i)*sh.n+j] = sum
+				}
+			}
+		}
+		for _, workers := range []int{1, 2, 3} {
+			c := randomSlice(rng, len(want)) // garbage the call must overwrite
+			if !SumSelections(a, b, sh.batch, sh.m, sh.n, sh.k, c, workers) {
+				t.Fatalf("%+v: SumSelections refused a selection", sh)
+			}
+			for i := range c {
+				if math.Float32bits(c[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%+v, %d workers: c[%d] = %v, the plain loop %v", sh, workers, i, c[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+func TestSumSelectionsRefusesOtherValues(t *testing.T) {
+	a := []float32{1, 0, 1, 0.5}
+	c := []float32{7, 7}
+	if SumSelections(a, []float32{1, 2, 3, 4, 5, 6, 7, 8}, 1, 1, 2, 4, c, 2) {
+		t.Fatal("SumSelections took an A holding 0.5")
+	}
+	if c[0] != 7 || c[1] != 7 {
+		t.Fatalf("SumSelections wrote %v after refusing", c)
+	}
+}
