@@ -358,25 +358,9 @@ func TestDCGANStepsSameBitsWithSelectionsMultiplied(t *testing.T) {
 	}
 	cfg := smallConfig()
 	cfg.Model = ModelDCGAN
-	train := func(kernel func(aT, bT bool, a, b []float32, batch, m, n, k int, out []float32) bool) map[string][32]byte {
-		backend := newGoBackend(t)
-		if kernel != nil {
-			backend.(matMulKernelSetter).SetMatMulFloat32(kernel)
-		}
-		tr, err := NewTrainer(backend, cfg, newSyntheticSource(4*cfg.Batch, cfg.Batch, 5), cfg.Steps, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for range 2 {
-			if _, err := tr.TrainStep(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return variableDigests(t, tr.store, "")
-	}
-	summed := train(nil)
+	summed := digestsAfterTwoSteps(t, cfg, gemmMatMul)
 	var multiplied atomic.Int64
-	viaTranspose := train(func(aT, bT bool, a, b []float32, batch, m, n, k int, out []float32) bool {
+	viaTranspose := digestsAfterTwoSteps(t, cfg, func(aT, bT bool, a, b []float32, batch, m, n, k int, out []float32) bool {
 		a = a[:batch*m*k]
 		if aT || !onlyZerosAndOnes(a) {
 			return gemmMatMul(aT, bT, a, b, batch, m, n, k, out)
@@ -399,14 +383,7 @@ func TestDCGANStepsSameBitsWithSelectionsMultiplied(t *testing.T) {
 	if multiplied.Load() == 0 {
 		t.Fatal("no selection product went through the kernel")
 	}
-	if len(summed) == 0 || len(summed) != len(viaTranspose) {
-		t.Fatalf("%d variables summed, %d multiplied", len(summed), len(viaTranspose))
-	}
-	for name, digest := range summed {
-		if viaTranspose[name] != digest {
-			t.Errorf("%s differs: selections summed vs multiplied", name)
-		}
-	}
+	sameDigests(t, summed, viaTranspose, "selections summed vs multiplied")
 	t.Logf("%d selection products multiplied in 2 steps; %d variables the same", multiplied.Load(), len(summed))
 }
 
@@ -558,45 +535,53 @@ func TestStepsSameBitsWithSumsOverRowsLeftToGoMLX(t *testing.T) {
 			cfg := smallConfig()
 			cfg.Model, cfg.Batch = arch, 16
 			var sums atomic.Int64
-			train := func(takeSums bool) map[string][32]byte {
-				backend := newGoBackend(t)
-				backend.(matMulKernelSetter).SetMatMulFloat32(func(aT, bT bool, a, b []float32, batch, m, n, k int, out []float32) bool {
-					if m < gemm.MinRows || n < gemm.MinCols {
-						if !takeSums {
-							return false
-						}
-						if gemmMatMul(aT, bT, a, b, batch, m, n, k, out) {
-							sums.Add(1)
-							return true
-						}
-						return false
-					}
-					return gemmMatMul(aT, bT, a, b, batch, m, n, k, out)
-				})
-				tr, err := NewTrainer(backend, cfg, newSyntheticSource(4*cfg.Batch, cfg.Batch, 5), cfg.Steps, Options{})
-				if err != nil {
-					t.Fatal(err)
+			taken := digestsAfterTwoSteps(t, cfg, func(aT, bT bool, a, b []float32, batch, m, n, k int, out []float32) bool {
+				ok := gemmMatMul(aT, bT, a, b, batch, m, n, k, out)
+				if ok && (m < gemm.MinRows || n < gemm.MinCols) {
+					sums.Add(1)
 				}
-				for range 2 {
-					if _, err := tr.TrainStep(); err != nil {
-						t.Fatal(err)
-					}
-				}
-				return variableDigests(t, tr.store, "")
-			}
-			taken, leftToGoMLX := train(true), train(false)
+				return ok
+			})
+			leftToGoMLX := digestsAfterTwoSteps(t, cfg, func(aT, bT bool, a, b []float32, batch, m, n, k int, out []float32) bool {
+				return m >= gemm.MinRows && n >= gemm.MinCols && gemmMatMul(aT, bT, a, b, batch, m, n, k, out)
+			})
 			if sums.Load() == 0 {
 				t.Fatal("no sum over rows went to gemm.SumSelections")
 			}
-			if len(taken) == 0 || len(taken) != len(leftToGoMLX) {
-				t.Fatalf("%d variables with the sums taken, %d without", len(taken), len(leftToGoMLX))
-			}
-			for name, digest := range taken {
-				if leftToGoMLX[name] != digest {
-					t.Errorf("%s differs: sums over rows by gemm.SumSelections vs GoMLX", name)
-				}
-			}
+			sameDigests(t, taken, leftToGoMLX, "sums over rows by gemm.SumSelections vs GoMLX")
 			t.Logf("%d sums over rows taken in 2 steps; %d variables the same", sums.Load(), len(taken))
 		})
+	}
+}
+
+// digestsAfterTwoSteps trains cfg's model for two steps on a go backend from
+// NewBackend whose float32 matmul kernel is kernel, and hashes every variable.
+func digestsAfterTwoSteps(t *testing.T, cfg Config, kernel func(aT, bT bool, a, b []float32, batch, m, n, k int, out []float32) bool) map[string][32]byte {
+	t.Helper()
+	backend := newGoBackend(t)
+	backend.(matMulKernelSetter).SetMatMulFloat32(kernel)
+	tr, err := NewTrainer(backend, cfg, newSyntheticSource(4*cfg.Batch, cfg.Batch, 5), cfg.Steps, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := tr.TrainStep(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return variableDigests(t, tr.store, "")
+}
+
+// sameDigests fails t for every variable whose digest differs between two
+// trainings (what names how they differed).
+func sameDigests(t *testing.T, x, y map[string][32]byte, what string) {
+	t.Helper()
+	if len(x) == 0 || len(x) != len(y) {
+		t.Fatalf("%d variables against %d (%s)", len(x), len(y), what)
+	}
+	for name, digest := range x {
+		if y[name] != digest {
+			t.Errorf("%s differs: %s", name, what)
+		}
 	}
 }

@@ -58,28 +58,14 @@ func MatMul(aTransposed, bTransposed bool, a, b []float32, batch, m, n, k int, c
 		// Packing Bᵀ (n·k values) would cost more than packing A and
 		// transposing the result: compute cᵀ = B·Aᵀ, whose every value is
 		// the same sum of the same products in the same order.
-		buf := transposed.Get().(*[]float32)
-		*buf = grow(*buf, batch*m*n)
-		ct := *buf
-		MatMul(false, true, b, a, batch, n, m, k, ct, workers)
-		for s := range batch {
-			transposeInto(c[s*m*n:(s+1)*m*n], ct[s*m*n:(s+1)*m*n], n, m)
-		}
-		transposed.Put(buf)
+		throughTranspose(c, batch, m, n, func(ct []float32) { MatMul(false, true, b, a, batch, n, m, k, ct, workers) })
 		return
 	}
 	if narrowOutputs && aTransposed && !bTransposed && n <= narrowCols && m > n {
 		// Aᵀ·B with few columns (a kernel gradient over one channel): its
 		// transpose Bᵀ·A has the same layouts and whole tiles, and packs
 		// n rows per contraction panel where this packs m, and B besides.
-		buf := transposed.Get().(*[]float32)
-		*buf = grow(*buf, batch*m*n)
-		ct := *buf
-		MatMul(true, false, b, a, batch, n, m, k, ct, workers)
-		for s := range batch {
-			transposeInto(c[s*m*n:(s+1)*m*n], ct[s*m*n:(s+1)*m*n], n, m)
-		}
-		transposed.Put(buf)
+		throughTranspose(c, batch, m, n, func(ct []float32) { MatMul(true, false, b, a, batch, n, m, k, ct, workers) })
 		return
 	}
 	jobs := split(batch, m, n, k, max(workers, 1))
@@ -437,6 +423,19 @@ func interleave8(dst []float32, stride int, src *[8][]float32, kc int) {
 		d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
 		d[4], d[5], d[6], d[7] = s4[p], s5[p], s6[p], s7[p]
 	}
+}
+
+// throughTranspose sets c [batch, m, n] to the transpose of what product
+// writes in a buffer of batch [n, m] matrices: a product computed as cᵀ.
+func throughTranspose(c []float32, batch, m, n int, product func(ct []float32)) {
+	buf := transposed.Get().(*[]float32)
+	*buf = grow(*buf, batch*m*n)
+	ct := *buf
+	product(ct)
+	for s := range batch {
+		transposeInto(c[s*m*n:(s+1)*m*n], ct[s*m*n:(s+1)*m*n], n, m)
+	}
+	transposed.Put(buf)
 }
 
 // transposed holds the cᵀ of products computed transposed.
