@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/ganbook/ganbook/internal/vecmath"
@@ -47,6 +48,12 @@ func SumSelections(a, b []float32, batch, m, n, k int, c []float32, workers int)
 // It returns false, having written nothing, if A holds a value other than 0
 // and 1, and the caller multiplies. Large batches are shared among workers.
 func sumSelectedRows(a, b []float32, batch, m, n, k int, c []float32, workers int) bool {
+	if batch == 1 && m == 1 && sameBits(a[:k], onesUpTo(k)) {
+		// A row of ones (a sum over the rows of B): every row, in order,
+		// with no scan for the ones.
+		vecmath.SumRows(c[:n], b, n, []int32{0, int32(k)}, rowNumbersUpTo(k))
+		return true
+	}
 	if !isSelection(a[:m*k]) {
 		return false
 	}
@@ -81,6 +88,40 @@ func sumSelectedRows(a, b []float32, batch, m, n, k int, c []float32, workers in
 		selections.Put(sel)
 	})
 	return true
+}
+
+// ones and rowNumbers hold 1, 1, … and 0, 1, 2, …, grown by replacement as
+// longer ones are asked for and never written after, so that concurrent
+// products may read them.
+var (
+	ones       atomic.Pointer[[]float32]
+	rowNumbers atomic.Pointer[[]int32]
+)
+
+// onesUpTo returns k ones.
+func onesUpTo(k int) []float32 {
+	if p := ones.Load(); p != nil && len(*p) >= k {
+		return (*p)[:k]
+	}
+	s := make([]float32, max(k, 1024))
+	for i := range s {
+		s[i] = 1
+	}
+	ones.Store(&s)
+	return s[:k]
+}
+
+// rowNumbersUpTo returns 0, 1, …, k−1.
+func rowNumbersUpTo(k int) []int32 {
+	if p := rowNumbers.Load(); p != nil && len(*p) >= k {
+		return (*p)[:k]
+	}
+	s := make([]int32, max(k, 1024))
+	for i := range s {
+		s[i] = int32(i)
+	}
+	rowNumbers.Store(&s)
+	return s[:k]
 }
 
 // selection is a 0/1 matrix's ones, row by row: row i selects

@@ -178,18 +178,29 @@ func BenchmarkSelectionSums(b *testing.B) {
 
 // SumSelections sums a selection's rows over the whole contraction in one
 // pass, in order from +0, whatever k (MatMul's micro-kernel sums panels of
-// 256 and adds them): the plain loop's bits, for any number of workers.
+// 256 and adds them): the plain loop's bits, for any number of workers, for
+// a row of ones (taken without a scan) as for any other.
 func TestSumSelectionsSumsTheContractionInOnePass(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))
-	for _, sh := range []struct{ batch, m, n, k int }{
-		{1, 1, 128, 3136}, // a batch norm's sum over 64·7·7 rows
-		{1, 1, 64, 12544}, // over 64·14·14
-		{1, 1, 6272, 64},  // a dense layer's bias gradient
-		{1, 3, 48, 700},   // three rows, too narrow for bands
-		{2, 2, 160, 300},  // a batch
-		{1, 1, 200, 5},    // n not a multiple of 16
+	for _, sh := range []struct {
+		batch, m, n, k int
+		ones           []int // per row, as selectionMatrix takes them; nil: k, k/2, 1, 0
+	}{
+		{1, 1, 128, 3136, nil},      // a batch norm's sum over 64·7·7 rows: a row of ones
+		{1, 1, 64, 12544, nil},      // over 64·14·14
+		{1, 1, 6272, 64, nil},       // a dense layer's bias gradient
+		{1, 1, 96, 500, []int{499}}, // one row, all ones but one
+		{1, 1, 96, 500, []int{250}}, // one row, half ones
+		{1, 3, 48, 700, nil},        // three rows
+		{2, 2, 160, 300, nil},       // a batch
+		{2, 1, 64, 300, nil},        // a batch of rows of ones
+		{1, 1, 200, 5, nil},         // n not a multiple of 16
 	} {
-		a := selectionMatrix(rng, sh.batch, sh.m, sh.k, []int{sh.k, sh.k / 2, 1, 0})
+		pattern := sh.ones
+		if pattern == nil {
+			pattern = []int{sh.k, sh.k / 2, 1, 0}
+		}
+		a := selectionMatrix(rng, sh.batch, sh.m, sh.k, pattern)
 		b := randomSlice(rng, sh.batch*sh.k*sh.n)
 		want := make([]float32, sh.batch*sh.m*sh.n)
 		for s := range sh.batch {
