@@ -99,28 +99,24 @@ var (
 )
 
 // onesUpTo returns k ones.
-func onesUpTo(k int) []float32 {
-	if p := ones.Load(); p != nil && len(*p) >= k {
-		return (*p)[:k]
-	}
-	s := make([]float32, max(k, 1024))
-	for i := range s {
-		s[i] = 1
-	}
-	ones.Store(&s)
-	return s[:k]
-}
+func onesUpTo(k int) []float32 { return upTo(&ones, k, func(int) float32 { return 1 }) }
 
 // rowNumbersUpTo returns 0, 1, …, k−1.
 func rowNumbersUpTo(k int) []int32 {
-	if p := rowNumbers.Load(); p != nil && len(*p) >= k {
+	return upTo(&rowNumbers, k, func(i int) int32 { return int32(i) })
+}
+
+// upTo returns the first k values of the cached sequence value(0), value(1),
+// …, made longer first if it holds fewer.
+func upTo[T any](cache *atomic.Pointer[[]T], k int, value func(i int) T) []T {
+	if p := cache.Load(); p != nil && len(*p) >= k {
 		return (*p)[:k]
 	}
-	s := make([]int32, max(k, 1024))
+	s := make([]T, max(k, 1024))
 	for i := range s {
-		s[i] = int32(i)
+		s[i] = value(i)
 	}
-	rowNumbers.Store(&s)
+	cache.Store(&s)
 	return s[:k]
 }
 
