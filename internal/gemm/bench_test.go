@@ -193,3 +193,53 @@ func BenchmarkNarrowOutputs(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkColdOperands times products of both GANs with their operands hot
+// (the same product just before) and cold (a 64 MB sweep just before, what
+// a training step's products mostly meet: its tensors outgrow the caches).
+// The micro-kernel prefetches the tile of C it will write and, 64
+// contraction steps ahead, the rows of A it reads, for the cold case:
+//
+//	GOEXPERIMENT=simd go test -run '^$' -bench ColdOperands -benchtime 300x ./internal/gemm/
+func BenchmarkColdOperands(b *testing.B) {
+	if !Available {
+		b.Skip("no AVX-512F on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	sweep := make([]float32, 16<<20)
+	for _, sh := range []struct {
+		m, n, k                  int
+		aTransposed, bTransposed bool
+	}{
+		{128, 512, 784, false, false},  // D's first layer (MLP)
+		{784, 512, 128, true, false},   // its weight gradient
+		{3136, 128, 256, false, false}, // a DCGAN convolution as a matmul
+		{3136, 256, 128, false, false}, // another, contracting 128
+	} {
+		a, bm := randomSlice(rng, sh.m*sh.k), randomSlice(rng, sh.k*sh.n)
+		c := make([]float32, sh.m*sh.n)
+		name := fmt.Sprintf("%dx%dx%d", sh.m, sh.n, sh.k)
+		if sh.aTransposed {
+			name = "T" + name
+		}
+		for _, cold := range []bool{false, true} {
+			variant := "hot"
+			if cold {
+				variant = "cold"
+			}
+			b.Run(name+"/"+variant, func(b *testing.B) {
+				for range b.N {
+					if cold {
+						b.StopTimer()
+						for i := range sweep {
+							sweep[i]++
+						}
+						b.StartTimer()
+					}
+					MatMul(sh.aTransposed, sh.bTransposed, a, bm, 1, sh.m, sh.n, sh.k, c, runtime.GOMAXPROCS(0))
+				}
+				b.ReportMetric(2*float64(sh.m*sh.n*sh.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
