@@ -53,6 +53,26 @@
 	PREFETCHT0 64(R14); \
 	ADDQ       R8, R14
 
+// The arguments both kernels share, into registers, strides in bytes: CX
+// the contraction steps, SI A, R11 one row of A and AX, BX, R12 three, five
+// and seven, R13 one step of A, DI B, R10 one row of B, DX C, R8 one row of C.
+#define LOAD_OPERANDS \
+	MOVQ kc+0(FP), CX; \
+	MOVQ a+8(FP), SI; \
+	MOVQ aRow+16(FP), R11; \
+	SHLQ $2, R11; \
+	LEAQ (R11)(R11*2), AX; \
+	LEAQ (R11)(R11*4), BX; \
+	LEAQ (AX)(R11*4), R12; \
+	MOVQ aStep+24(FP), R13; \
+	SHLQ $2, R13; \
+	MOVQ b+32(FP), DI; \
+	MOVQ ldb+40(FP), R10; \
+	SHLQ $2, R10; \
+	MOVQ c+48(FP), DX; \
+	MOVQ ldc+56(FP), R8; \
+	SHLQ $2, R8
+
 // func kernel8x32(kc int, a *float32, aRow, aStep int, b *float32, ldb int, c *float32, ldc int, rows int, accumulate bool)
 //
 // c[r][j] (+)= Σ_p a[r*aRow+p*aStep] * b[p*ldb+j] for r < rows, j < 32, p < kc
@@ -67,21 +87,7 @@
 // each row of A ahead of the steps that read it (BenchmarkColdOperands:
 // about 1.18× on cold operands, the same on hot ones).
 TEXT ·kernel8x32(SB), NOSPLIT, $0-73
-	MOVQ    kc+0(FP), CX
-	MOVQ    a+8(FP), SI
-	MOVQ    aRow+16(FP), R11
-	SHLQ    $2, R11               // R11 = 1 row of A, in bytes
-	LEAQ    (R11)(R11*2), AX      // AX = 3 rows
-	LEAQ    (R11)(R11*4), BX      // BX = 5 rows
-	LEAQ    (AX)(R11*4), R12      // R12 = 7 rows
-	MOVQ    aStep+24(FP), R13
-	SHLQ    $2, R13
-	MOVQ    b+32(FP), DI
-	MOVQ    ldb+40(FP), R10
-	SHLQ    $2, R10
-	MOVQ    c+48(FP), DX
-	MOVQ    ldc+56(FP), R8
-	SHLQ    $2, R8
+	LOAD_OPERANDS
 	MOVQ    DX, R14
 	PREFETCH_C_ROW
 	PREFETCH_C_ROW
@@ -197,21 +203,7 @@ TEXT ·kernel8x16(SB), NOSPLIT, $0-81
 	SHLL    CX, AX
 	DECL    AX
 	KMOVW   AX, K1                // K1 = the cols columns to keep
-	MOVQ    kc+0(FP), CX
-	MOVQ    a+8(FP), SI
-	MOVQ    aRow+16(FP), R11
-	SHLQ    $2, R11
-	LEAQ    (R11)(R11*2), AX
-	LEAQ    (R11)(R11*4), BX
-	LEAQ    (AX)(R11*4), R12
-	MOVQ    aStep+24(FP), R13
-	SHLQ    $2, R13
-	MOVQ    b+32(FP), DI
-	MOVQ    ldb+40(FP), R10
-	SHLQ    $2, R10
-	MOVQ    c+48(FP), DX
-	MOVQ    ldc+56(FP), R8
-	SHLQ    $2, R8
+	LOAD_OPERANDS
 	MOVQ    rows+64(FP), R14
 	MOVBLZX accumulate+80(FP), R9
 
