@@ -164,9 +164,9 @@ func (t *Trainer) dStepInputs(real *tensors.Tensor) []any {
 	return []any{real, z, realClasses, t.drawFakeClasses()}
 }
 
-// gStepInputs are the G step's inputs: fresh noise (and classes).
-func (t *Trainer) gStepInputs() []any {
-	z := t.drawLatent()
+// gStepInputs are the G step's inputs: the latent batch z, drawn by the
+// caller (and the classes G is asked for, drawn after it).
+func (t *Trainer) gStepInputs(z *tensors.Tensor) []any {
 	if t.cond == nil {
 		return []any{z}
 	}

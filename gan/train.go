@@ -118,11 +118,14 @@ type Trainer struct {
 	// step: with the go backend's shared buffers the graphs read them where
 	// they are, so a step neither allocates nor copies its inputs.
 	realInput, latentInput *tensors.Tensor
-	fixedNoise             *tensors.Tensor
-	ckpt                   *checkpoint.Handler
-	step                   int
-	totalSteps             int
-	cond                   *conditioning // nil for an unconditional model
+	// generatorLatent is the G step's latent batch, drawn while the D step's
+	// graph runs (see discriminatorStep).
+	generatorLatent *tensors.Tensor
+	fixedNoise      *tensors.Tensor
+	ckpt            *checkpoint.Handler
+	step            int
+	totalSteps      int
+	cond            *conditioning // nil for an unconditional model
 }
 
 // NewTrainer builds the models and the two training graphs. totalSteps is the run
@@ -151,6 +154,9 @@ func NewTrainer(backend compute.Backend, cfg Config, source BatchSource, totalSt
 		return nil, err
 	}
 	if t.latentInput, err = tensors.FromShapeForBackend(backend, 0, shapes.Make(dtypes.Float32, cfg.Batch, cfg.LatentDim)); err != nil {
+		return nil, err
+	}
+	if t.generatorLatent, err = tensors.FromShapeForBackend(backend, 0, shapes.Make(dtypes.Float32, cfg.Batch, cfg.LatentDim)); err != nil {
 		return nil, err
 	}
 	t.store.SetParam(model.ParamInitialSeed, cfg.Seed)
@@ -438,8 +444,21 @@ func (t *Trainer) TrainStep() (StepMetrics, error) {
 
 // discriminatorStep runs the D step's graph and D's update; it returns the D
 // loss, mean D(x) and mean D(G(z)).
+//
+// The G step's latent batch is the noise generator's next draw after the D
+// step's: it is drawn on another goroutine while the D step's graph runs,
+// where it would otherwise hold up the step with a core idle (0.12 ms of an
+// MLP step of about 10). The draws keep their order, so the values and the
+// generator's state after the step (what checkpoints keep) are unchanged.
 func (t *Trainer) discriminatorStep(real *tensors.Tensor) ([]*tensors.Tensor, error) {
-	out, err := t.dStep.Call(t.dStepInputs(real)...)
+	inputs := t.dStepInputs(real)
+	drawn := make(chan struct{})
+	go func() {
+		defer close(drawn)
+		t.generatorLatent.MustMutableFlatData(func(flat any) { t.noise.fill(flat.([]float32)) })
+	}()
+	out, err := t.dStep.Call(inputs...)
+	<-drawn
 	if err != nil {
 		return nil, fmt.Errorf("discriminator step: %w", err)
 	}
@@ -459,7 +478,7 @@ func (t *Trainer) drawLatent() *tensors.Tensor {
 
 // generatorStep runs the G step's graph and G's update; it returns the G loss.
 func (t *Trainer) generatorStep() ([]*tensors.Tensor, error) {
-	out, err := t.gStep.Call(t.gStepInputs()...)
+	out, err := t.gStep.Call(t.gStepInputs(t.generatorLatent)...)
 	if err != nil {
 		return nil, fmt.Errorf("generator step: %w", err)
 	}

@@ -311,3 +311,31 @@ func TestSampleGridIsAPNGOfTheRightSize(t *testing.T) {
 		t.Errorf("grid is %v, want %dx%d", img.Bounds(), want, want)
 	}
 }
+
+// The G step's latent batch is drawn on another goroutine while the D step's
+// graph runs. The draws must keep their order, the D step's batch then the G
+// step's, step after step, so that a run's values (and the noise state its
+// checkpoints keep) do not depend on when each draw happens.
+func TestLatentBatchesKeepTheirDrawOrder(t *testing.T) {
+	cfg := smallConfig()
+	tr, err := NewTrainer(testBackend(t), cfg, newSyntheticSource(20, cfg.Batch, 3), 3, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := newLatentNoise(cfg.Seed)
+	for step := range 3 {
+		if _, err := tr.TrainStep(); err != nil {
+			t.Fatal(err)
+		}
+		for _, batch := range []struct {
+			name string
+			z    *tensors.Tensor
+		}{{"D step", tr.latentInput}, {"G step", tr.generatorLatent}} {
+			drawn := make([]float32, cfg.Batch*cfg.LatentDim)
+			want.fill(drawn)
+			if got := tensors.MustCopyFlatData[float32](batch.z); !slices.Equal(got, drawn) {
+				t.Fatalf("step %d: the %s's latent batch is not the noise generator's next draw", step+1, batch.name)
+			}
+		}
+	}
+}

@@ -5,6 +5,7 @@ package gobackend
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/support/humanize"
@@ -532,6 +533,18 @@ func (fe *FunctionExecutable) executeNode(backend *Backend, node *Node, execBuf 
 		execBuf.owned[nodeIdx] = false
 		execBuf.results[nodeIdx] = node.Data.(*Buffer)
 		return nil
+	}
+
+	if observe := backend.NodeObserver; observe != nil {
+		// Timed for the observer (ganbook patch).
+		start := time.Now()
+		defer func() {
+			inputs := make([]int, len(node.Inputs))
+			for i, input := range node.Inputs {
+				inputs[i] = input.Index
+			}
+			observe(fe, nodeIdx, node.OpType.String(), inputs, start, time.Now())
+		}()
 	}
 
 	// Note: OpTypeParameter and OpTypeCapturedValue nodes have their results

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/internal/gobackend/workerspool"
@@ -131,6 +132,10 @@ type Backend struct {
 	// (ganbook patch, see SetMatMulFloat32).
 	MatMulFloat32 func(lhsTransposed, rhsTransposed bool, lhs, rhs []float32, batchSize, lhsCrossSize, rhsCrossSize, contractingSize int, output []float32) bool
 
+	// NodeObserver, when set, is told of every node a computation executes
+	// (ganbook patch, see SetNodeObserver).
+	NodeObserver func(function any, node int, op string, inputs []int, start, end time.Time)
+
 	// LogisticFloat32, when set, computes every float32 Logistic (ganbook
 	// patch, see SetLogisticFloat32).
 	LogisticFloat32 func(input, output []float32)
@@ -245,6 +250,18 @@ func (b *Backend) ComputesSignFloat32() bool {
 // built against an unpatched compute module simply finds no such method.
 func (b *Backend) SetMatMulFloat32(kernel func(lhsTransposed, rhsTransposed bool, lhs, rhs []float32, batchSize, lhsCrossSize, rhsCrossSize, contractingSize int, output []float32) bool) {
 	b.MatMulFloat32 = kernel
+}
+
+// SetNodeObserver installs a function told of every node a computation
+// executes, once it has run (ganbook patch): the executing function (the
+// same value for every execution of one compiled function, comparable), the
+// node's index in it, its op, its inputs' indices (parameters and constants
+// are never reported), and when it started and ended. It is called on the
+// goroutine that ran the node, possibly from several at once, and must
+// return quickly; profilers use it to find a step's critical path. nil
+// removes it.
+func (b *Backend) SetNodeObserver(observe func(function any, node int, op string, inputs []int, start, end time.Time)) {
+	b.NodeObserver = observe
 }
 
 // ReadsTransposedLHSFloat32 reports whether a float32 DotGeneral whose lhs is
