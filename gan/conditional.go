@@ -156,7 +156,7 @@ func (t *Trainer) drawFakeClasses() *tensors.Tensor {
 // dStepInputs are the D step's inputs: the real batch and fresh noise, and
 // for a conditional model the real batch's classes and the classes G is asked for.
 func (t *Trainer) dStepInputs(real *tensors.Tensor) []any {
-	z := t.drawLatent()
+	z := t.drawLatent(t.latentInput)
 	if t.cond == nil {
 		return []any{real, z}
 	}

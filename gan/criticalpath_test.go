@@ -114,9 +114,10 @@ func TestCriticalPathFollowsTheLastInput(t *testing.T) {
 // decided its wall time: the time outside the graphs (the host's work
 // between them: the batch, the latent draws, Adam), and inside each graph
 // the critical path (the chain of nodes each waiting for the last of its
-// inputs) by op, the waits along it (a node ready but not yet started: a
-// goroutine handed to a core), and the nodes' run time summed against the
-// graphs' spans (how many nodes ran at once):
+// inputs) by op, the waits along it (a node ready but not yet started: the
+// cores busy with other nodes, or a goroutine handed to a core), and the
+// nodes' run time summed against the graphs' spans (how many nodes ran at
+// once):
 //
 //	GOEXPERIMENT=simd go test -run '^$' -bench CriticalPath -benchtime 1x ./gan/
 func BenchmarkCriticalPath(b *testing.B) {

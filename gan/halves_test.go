@@ -44,7 +44,7 @@ func TestInHalvesMatchesWholeBatch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := exec.Call(tr.drawLatent())
+		out, err := exec.Call(tr.drawLatent(tr.latentInput))
 		if err != nil {
 			t.Fatal(err)
 		}

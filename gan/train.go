@@ -455,7 +455,7 @@ func (t *Trainer) discriminatorStep(real *tensors.Tensor) ([]*tensors.Tensor, er
 	drawn := make(chan struct{})
 	go func() {
 		defer close(drawn)
-		t.generatorLatent.MustMutableFlatData(func(flat any) { t.noise.fill(flat.([]float32)) })
+		t.drawLatent(t.generatorLatent)
 	}()
 	out, err := t.dStep.Call(inputs...)
 	<-drawn
@@ -470,10 +470,10 @@ func (t *Trainer) discriminatorStep(real *tensors.Tensor) ([]*tensors.Tensor, er
 
 // drawLatent draws a fresh latent batch z ~ N(0, 1) on the host (the go
 // backend's in-graph Box–Muller costs a cosine and a logarithm per value)
-// into the latent input, which it returns; the next draw overwrites it.
-func (t *Trainer) drawLatent() *tensors.Tensor {
-	t.latentInput.MustMutableFlatData(func(flat any) { t.noise.fill(flat.([]float32)) })
-	return t.latentInput
+// into z (a step's input, written in place), which it returns.
+func (t *Trainer) drawLatent(z *tensors.Tensor) *tensors.Tensor {
+	z.MustMutableFlatData(func(flat any) { t.noise.fill(flat.([]float32)) })
+	return z
 }
 
 // generatorStep runs the G step's graph and G's update; it returns the G loss.
