@@ -102,13 +102,18 @@ var installedKernels sync.Map
 // and storing the output at every step; gemm.SumSelections adds the rows in
 // registers, with the same bits.
 func gemmMatMul(lhsTransposed, rhsTransposed bool, lhs, rhs []float32, batchSize, lhsCrossSize, rhsCrossSize, contractingSize int, output []float32) bool {
+	return gemmMatMulOn(runtime.GOMAXPROCS(0), lhsTransposed, rhsTransposed, lhs, rhs, batchSize, lhsCrossSize, rhsCrossSize, contractingSize, output)
+}
+
+// gemmMatMulOn is gemmMatMul split over at most workers goroutines.
+func gemmMatMulOn(workers int, lhsTransposed, rhsTransposed bool, lhs, rhs []float32, batchSize, lhsCrossSize, rhsCrossSize, contractingSize int, output []float32) bool {
 	if lhsCrossSize < gemm.MinRows || rhsCrossSize < gemm.MinCols {
 		if lhsTransposed || rhsTransposed || rhsCrossSize <= goMLXSmallVector ||
 			batchSize*lhsCrossSize*rhsCrossSize*contractingSize >= goMLXSmallFlops {
 			return false
 		}
-		return gemm.SumSelections(lhs, rhs, batchSize, lhsCrossSize, rhsCrossSize, contractingSize, output, runtime.GOMAXPROCS(0))
+		return gemm.SumSelections(lhs, rhs, batchSize, lhsCrossSize, rhsCrossSize, contractingSize, output, workers)
 	}
-	gemm.MatMul(lhsTransposed, rhsTransposed, lhs, rhs, batchSize, lhsCrossSize, rhsCrossSize, contractingSize, output, runtime.GOMAXPROCS(0))
+	gemm.MatMul(lhsTransposed, rhsTransposed, lhs, rhs, batchSize, lhsCrossSize, rhsCrossSize, contractingSize, output, workers)
 	return true
 }

@@ -713,7 +713,7 @@ func BenchmarkRoofline(b *testing.B) {
 		fmt.Printf("%s bytes/iter %d: products at the GEMM peak %.2f ms, bytes at the copy rates %.2f ms, "+
 			"ops one at a time at their ceiling %.2f ms, fraction of that bound %.3f\n",
 			r.arch, cost.bytes, float64(cost.arithmeticFlops())/peak*1e3, bytesSecs*1e3, boundSecs*1e3, boundSecs/r.medianSecs)
-		if err := printProductsAlone(r.arch, trainers[i], peak, r.medianSecs); err != nil {
+		if err := printProductsAlone(r.arch, trainers[i], peak, r.medianSecs, arithmetic); err != nil {
 			b.Fatal(err)
 		}
 		fmt.Printf("%s MB/iter by op: %s\n", r.arch, largest(cost.bytesByOp, 8))
@@ -724,11 +724,17 @@ func BenchmarkRoofline(b *testing.B) {
 	}
 }
 
-// printProductsAlone runs one more step of tr, times each product shape it
-// handed to internal/gemm alone, and prints their sum against the step
-// (stepSecs) and the six shapes that lose the most time against the peak.
-func printProductsAlone(arch string, tr *Trainer, peak, stepSecs float64) error {
-	calls, selections, err := stepProducts(tr)
+// printProductsAlone runs productSteps more steps of tr, times each product
+// shape it handed to internal/gemm alone, and prints their sum against the
+// step (stepSecs), what the iteration's arithmetic (iterFlops) would reach
+// if the products alone took time, the products' wall time in the steps
+// against alone, and the six shapes that lose the most time against the
+// peak. In a step the graph runs about two nodes at once on two cores, so a
+// product that keeps both cores busy alone takes about twice as long there;
+// a selection, whose bytes are its cost, takes longer still where its
+// operands have left the caches.
+func printProductsAlone(arch string, tr *Trainer, peak, stepSecs float64, iterFlops int64) error {
+	products, selections, err := stepProducts(tr, productSteps)
 	if err != nil {
 		return err
 	}
@@ -736,42 +742,76 @@ func printProductsAlone(arch string, tr *Trainer, peak, stepSecs float64) error 
 		p          productShape
 		count      int
 		secs, lost float64 // per call; per iteration against the peak
+		inStep     float64 // per iteration
 	}
 	var (
-		n           int
-		flops       int64
-		alone, cold float64
-		shapes      []shapeTime
+		n                    int
+		flops                int64
+		alone, cold, oneCore float64
+		shapes               []shapeTime
+		inStep, inStepSel    float64 // per iteration, the calls' wall time in the steps
+		aloneSel             float64
 	)
+	workers := runtime.GOMAXPROCS(0)
 	sweep := make([]float32, coldSweepBytes/4)
 	for i := range sweep { // written: untouched pages would all read the one zero page
 		sweep[i] = 1
 	}
-	for p, count := range calls {
-		secs := isolatedSecs(p, selections[p], nil)
+	// Each shape alone twice, the second time after all the others: now and
+	// then an idle core's thread is slow to wake (a virtual machine's idle
+	// CPU halts) for longer than one shape's timings, and that shape runs on
+	// one core throughout them.
+	best := map[productShape]float64{}
+	for range 2 {
+		for p := range products {
+			secs := isolatedSecs(p, selections[p], nil, workers)
+			if b, ok := best[p]; !ok || secs < b {
+				best[p] = secs
+			}
+		}
+	}
+	for p, sp := range products {
+		count := sp.calls
+		secs := best[p]
 		n += count
 		flops += int64(count) * p.arithmetic()
 		alone += float64(count) * secs
-		cold += float64(count) * isolatedSecs(p, selections[p], sweep)
-		shapes = append(shapes, shapeTime{p, count, secs, float64(count) * (secs - float64(p.arithmetic())/peak)})
+		cold += float64(count) * isolatedSecs(p, selections[p], sweep, workers)
+		oneCore += float64(count) * isolatedSecs(p, selections[p], nil, 1)
+		inStep += sp.inStep.Seconds()
+		if p.selection {
+			inStepSel += sp.inStep.Seconds()
+			aloneSel += float64(count) * secs
+		}
+		shapes = append(shapes, shapeTime{p, count, secs, float64(count) * (secs - float64(p.arithmetic())/peak), sp.inStep.Seconds()})
 	}
 	fmt.Printf("%s products run by internal/gemm: %d calls, %d shapes, %d flops/iter, each shape alone at its best %.2f ms (%.1f GFLOP/s), fraction of the step %.3f\n",
-		arch, n, len(calls), flops, alone*1e3, float64(flops)/alone/1e9, alone/stepSecs)
+		arch, n, len(products), flops, alone*1e3, float64(flops)/alone/1e9, alone/stepSecs)
 	fmt.Printf("%s products run by internal/gemm, each shape alone with its operands cold (read after a %d MB sweep) %.2f ms (%.1f GFLOP/s), fraction of the step %.3f\n",
 		arch, coldSweepBytes>>20, cold*1e3, float64(flops)/cold/1e9, cold/stepSecs)
+	fmt.Printf("%s products run by internal/gemm, each shape alone on one core: %.2f ms of core time (%.1f GFLOP/s per core), %.2f ms shared by %d cores\n",
+		arch, oneCore*1e3, float64(flops)/oneCore/1e9, oneCore/float64(workers)*1e3, workers)
+	fmt.Printf("%s ceiling if only the products took time: fraction of GEMM peak %.3f with each shape alone on all cores, %.3f with one product per core\n",
+		arch, float64(iterFlops)/alone/peak, float64(iterFlops)/(oneCore/float64(workers))/peak)
+	fmt.Printf("%s products' wall time in the step (%d steps, nodes sharing the cores) against alone, ms/iter: products %.2f against %.2f (%.1f×), selections %.2f against %.2f (%.1f×)\n",
+		arch, productSteps, (inStep-inStepSel)*1e3, (alone-aloneSel)*1e3, (inStep-inStepSel)/(alone-aloneSel),
+		inStepSel*1e3, aloneSel*1e3, inStepSel/max(aloneSel, 1e-12))
 	slices.SortFunc(shapes, func(a, b shapeTime) int { return cmp.Compare(b.lost, a.lost) })
 	for _, st := range shapes[:min(6, len(shapes))] {
 		if st.p.selection {
-			fmt.Printf("%s selection %dx%dx%dx%d x%d: summed alone %.3f ms, %.2f ms/iter\n",
-				arch, st.p.batch, st.p.m, st.p.n, st.p.k, st.count, st.secs*1e3, st.lost*1e3)
+			fmt.Printf("%s selection %dx%dx%dx%d x%d: summed alone %.3f ms, %.2f ms/iter, in the step %.2f ms/iter\n",
+				arch, st.p.batch, st.p.m, st.p.n, st.p.k, st.count, st.secs*1e3, st.lost*1e3, st.inStep*1e3)
 			continue
 		}
-		fmt.Printf("%s product aT=%t bT=%t %dx%dx%dx%d x%d: %.1f GFLOP/s alone, %.2f ms/iter more than at the peak\n",
+		fmt.Printf("%s product aT=%t bT=%t %dx%dx%dx%d x%d: %.1f GFLOP/s alone, %.2f ms/iter more than at the peak, in the step %.2f ms/iter\n",
 			arch, st.p.aTransposed, st.p.bTransposed, st.p.batch, st.p.m, st.p.n, st.p.k, st.count,
-			float64(st.p.flops())/st.secs/1e9, st.lost*1e3)
+			float64(st.p.flops())/st.secs/1e9, st.lost*1e3, st.inStep*1e3)
 	}
 	return nil
 }
+
+// productSteps is how many steps stepProducts times the products in.
+const productSteps = 5
 
 // copyRate is the best of several timings of copying a working set of
 // total bytes (source and destination), split over GOMAXPROCS goroutines
@@ -860,25 +900,37 @@ func (p productShape) arithmetic() int64 {
 	return p.flops()
 }
 
-// stepProducts runs one more iteration of tr and records the products
-// internal/gemm ran in it (the smaller ones GoMLX's own kernels run are not
-// recorded), by shape, with how many times each ran, and a copy of each
-// selection's left operand.
-func stepProducts(tr *Trainer) (calls map[productShape]int, selections map[productShape][]float32, err error) {
+// stepProduct is one product shape's share of the steps stepProducts ran.
+type stepProduct struct {
+	calls  int           // per iteration
+	inStep time.Duration // the calls' wall time, per iteration
+}
+
+// stepProducts runs steps more iterations of tr and records the products
+// internal/gemm ran in them (the smaller ones GoMLX's own kernels run are not
+// recorded), by shape, with how many times each ran per iteration and for
+// how long, and a copy of each selection's left operand.
+func stepProducts(tr *Trainer, steps int) (products map[productShape]*stepProduct, selections map[productShape][]float32, err error) {
 	setter, ok := tr.backend.(matMulKernelSetter)
 	if !ok {
 		return nil, nil, fmt.Errorf("the go backend has no SetMatMulFloat32: %s", unpatched)
 	}
 	var mu sync.Mutex
-	calls, selections = map[productShape]int{}, map[productShape][]float32{}
+	products, selections = map[productShape]*stepProduct{}, map[productShape][]float32{}
 	setter.SetMatMulFloat32(func(aT, bT bool, a, b []float32, batch, m, n, k int, out []float32) bool {
+		start := time.Now()
 		ok := gemmMatMul(aT, bT, a, b, batch, m, n, k, out)
+		took := time.Since(start)
 		if ok {
 			p := productShape{aT, bT, batch, m, n, k, false}
 			a = a[:batch*m*k]
 			p.selection = !aT && onlyZerosAndOnes(a)
 			mu.Lock()
-			calls[p]++
+			if products[p] == nil {
+				products[p] = &stepProduct{}
+			}
+			products[p].calls++
+			products[p].inStep += took
 			if p.selection && selections[p] == nil {
 				selections[p] = slices.Clone(a)
 			}
@@ -887,18 +939,27 @@ func stepProducts(tr *Trainer) (calls map[productShape]int, selections map[produ
 		return ok
 	})
 	defer setter.SetMatMulFloat32(gemmMatMul)
-	if _, err := tr.TrainStep(); err != nil {
-		return nil, nil, err
+	for range steps {
+		if _, err := tr.TrainStep(); err != nil {
+			return nil, nil, err
+		}
 	}
-	return calls, selections, nil
+	for p, sp := range products {
+		if sp.calls%steps != 0 {
+			return nil, nil, fmt.Errorf("%+v ran %d times in %d steps: the steps ran different products", p, sp.calls, steps)
+		}
+		sp.calls /= steps
+		sp.inStep /= time.Duration(steps)
+	}
+	return products, selections, nil
 }
 
-// isolatedSecs is the best time of one product of shape p alone, on
-// GOMAXPROCS cores, as gemmMatMul runs it: timed until 20 runs or 30 ms.
+// isolatedSecs is the best time of one product of shape p alone, split over
+// at most workers cores as gemmMatMul splits it: timed until 20 runs or 30 ms.
 // A selection's left operand is the one it ran with (selection). With a
 // sweep (written, larger than the caches), each run first reads every line
 // of it, so that the product's operands come from memory.
-func isolatedSecs(p productShape, selection, sweep []float32) float64 {
+func isolatedSecs(p productShape, selection, sweep []float32, workers int) float64 {
 	rng := rand.New(rand.NewPCG(3, 4))
 	fill := func(n int) []float32 {
 		s := make([]float32, n)
@@ -918,7 +979,7 @@ func isolatedSecs(p productShape, selection, sweep []float32) float64 {
 			sweepSink += readEveryLine(sweep)
 		}
 		start := time.Now()
-		if !gemmMatMul(p.aTransposed, p.bTransposed, a, b, p.batch, p.m, p.n, p.k, c) {
+		if !gemmMatMulOn(workers, p.aTransposed, p.bTransposed, a, b, p.batch, p.m, p.n, p.k, c) {
 			panic(fmt.Sprintf("gemmMatMul declined %+v, a product it ran in the step", p))
 		}
 		d := time.Since(start)
