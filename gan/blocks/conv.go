@@ -27,7 +27,10 @@ import (
 //     with a constant 0/1 matrix), then the (column, kernel column) pairs
 //     s·j+kj−p of those rows (another one): [B·ho·wo, k·C] with features
 //     (kj, c), which is the HWIO kernel row ki reshaped. Rows or columns
-//     outside the input select nothing: that is the zero padding;
+//     outside the input select nothing: that is the zero padding. With
+//     stride 2 the column windows of the even and the odd rows are selected
+//     apart, and half the kernel rows read them as they are, with no row
+//     selection;
 //   - col2im is its adjoint, the same selections transposed: it adds every
 //     window entry back at its input position.
 // The go backend copies a strided Slice value by value (≈3 ns each here) and
@@ -180,11 +183,15 @@ func batchedSelect(sel, x *graph.Node) *graph.Node {
 
 // im2colRows returns, for each kernel row ki, the windows of x [B, h, w, C]
 // at kernel row ki: [B·ho·wo, k·C] with features (kj, c). It selects the
-// (output column, kernel column) pairs once, then for each ki the rows.
+// (output column, kernel column) pairs once, then for each ki the rows
+// (im2colRowsByParity: for half of them, none).
 func im2colRows(x *graph.Node, g convGeometry) []*graph.Node {
 	gr, dt := x.Graph(), x.DType()
 	d := x.Shape().Dimensions
 	batch, c := d[0], d[3]
+	if byParity && c > 1 && g.s == 2 && g.h%2 == 0 && g.ho == g.h/2 {
+		return im2colRowsByParity(x, g)
+	}
 	// (j, kj) ← column s·j+kj−p: [B, h, wo·k·C].
 	var cols *graph.Node
 	if c == 1 { // columns are the last axis: a plain matmul on the right
@@ -202,6 +209,44 @@ func im2colRows(x *graph.Node, g convGeometry) []*graph.Node {
 	}
 	return out
 }
+
+// im2colRowsByParity is im2colRows for stride 2 over an even number of rows
+// h = 2·ho. Kernel row ki reads input row 2i+ki−p = 2(i+d)+q for output row
+// i: the rows of one parity q, shifted by d. It selects the column windows of
+// the even and of the odd rows apart ([B·ho, wo·k, C] each); the kernel rows
+// with d = 0 are those selections as they are, and only the others need a
+// selection of rows (i ← i+d, none outside). Every value is the column
+// selection's +0 plus the input value, as in im2colRows' general path: the
+// same bits.
+func im2colRowsByParity(x *graph.Node, g convGeometry) []*graph.Node {
+	gr, dt := x.Graph(), x.DType()
+	d := x.Shape().Dimensions
+	batch, c := d[0], d[3]
+	pairs := graph.Reshape(x, batch*g.ho, 2*g.w, c) // rows (i, parity) side by side
+	var parity [2]*graph.Node                       // [B, ho, wo·k·C]
+	for q := range parity {
+		sel := selectionConst(gr, dt, batch*g.ho, g.wo*g.k, 2*g.w, func(jk, qw int) bool {
+			return qw/g.w == q && qw%g.w == g.s*(jk/g.k)+jk%g.k-g.p
+		})
+		parity[q] = graph.Reshape(batchedSelect(sel, pairs), batch, g.ho, g.wo*g.k*c)
+	}
+	out := make([]*graph.Node, g.k)
+	for ki := range g.k {
+		q := ((ki-g.p)%2 + 2) % 2
+		shift := (ki - g.p - q) / 2
+		rows := parity[q]
+		if shift != 0 {
+			rowSel := selectionConst(gr, dt, batch, g.ho, g.ho, func(i, t int) bool { return t == i+shift })
+			rows = batchedSelect(rowSel, rows)
+		}
+		out[ki] = graph.Reshape(rows, batch*g.ho*g.wo, g.k*c)
+	}
+	return out
+}
+
+// byParity lets im2colRows take im2colRowsByParity where it applies; a
+// test switches it off to compare.
+var byParity = true
 
 // col2imRows is the adjoint of im2colRows: given, for each kernel row ki,
 // [B·ho·wo, k·C] blocks (features (kj, c)), it returns [B, h, w, C] with
