@@ -29,8 +29,8 @@ import (
 //     (kj, c), which is the HWIO kernel row ki reshaped. Rows or columns
 //     outside the input select nothing: that is the zero padding. With
 //     stride 2 the column windows of the even and the odd rows are selected
-//     apart, and half the kernel rows read them as they are, with no row
-//     selection;
+//     apart, and the kernel rows that read them unshifted (two of a 4×4
+//     kernel's four) need no row selection;
 //   - col2im is its adjoint, the same selections transposed: it adds every
 //     window entry back at its input position.
 // The go backend copies a strided Slice value by value (≈3 ns each here) and
@@ -184,7 +184,7 @@ func batchedSelect(sel, x *graph.Node) *graph.Node {
 // im2colRows returns, for each kernel row ki, the windows of x [B, h, w, C]
 // at kernel row ki: [B·ho·wo, k·C] with features (kj, c). It selects the
 // (output column, kernel column) pairs once, then for each ki the rows
-// (im2colRowsByParity: for half of them, none).
+// (im2colRowsByParity: for two of a 4×4 kernel's four, none).
 func im2colRows(x *graph.Node, g convGeometry) []*graph.Node {
 	gr, dt := x.Graph(), x.DType()
 	d := x.Shape().Dimensions
