@@ -14,17 +14,7 @@ import (
 // CPU time per iteration: on a shared machine it moves less with the load than
 // the wall time, and over median-ms it shows how many cores an iteration keeps busy.
 func benchmarkIteration(b *testing.B, arch string, batch int) {
-	cfg := DefaultConfig()
-	cfg.Model, cfg.Batch, cfg.Steps = arch, batch, b.N+3
-	cfg.DropoutD = 0 // the reference architecture (bench/torch_models.py) has no dropout
-	backend, err := NewBackend(testWriter{b})
-	if err != nil {
-		b.Fatal(err)
-	}
-	tr, err := NewTrainer(backend, cfg, newSyntheticSource(4*batch, batch, 1), cfg.Steps, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	tr := newBenchTrainer(b, arch, batch, b.N+3)
 	for range 3 { // compile the graphs and warm the buffer pools
 		if _, err := tr.TrainStep(); err != nil {
 			b.Fatal(err)
@@ -45,6 +35,25 @@ func benchmarkIteration(b *testing.B, arch string, batch int) {
 	b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "images/s")
 	b.ReportMetric(float64(steps[len(steps)/2])/float64(time.Millisecond), "median-ms")
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+}
+
+// newBenchTrainer is the trainer the benchmarks time: arch at batch on a
+// backend from NewBackend, for steps steps of random data, without dropout
+// (the reference architecture, bench/torch_models.py, has none).
+func newBenchTrainer(b *testing.B, arch string, batch, steps int) *Trainer {
+	b.Helper()
+	cfg := DefaultConfig()
+	cfg.Model, cfg.Batch, cfg.Steps = arch, batch, steps
+	cfg.DropoutD = 0
+	backend, err := NewBackend(testWriter{b})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, err := NewTrainer(backend, cfg, newSyntheticSource(4*batch, batch, 1), cfg.Steps, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tr
 }
 
 // cpuTime is the process's user+system CPU time so far.

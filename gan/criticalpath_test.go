@@ -125,20 +125,10 @@ func BenchmarkCriticalPath(b *testing.B) {
 		arch         string
 		batch, steps int
 	}{{ModelMLP, 128, 100}, {ModelDCGAN, 64, 20}} {
-		cfg := DefaultConfig()
-		cfg.Model, cfg.Batch, cfg.Steps = m.arch, m.batch, m.steps+3
-		cfg.DropoutD = 0
-		backend, err := NewBackend(testWriter{b})
-		if err != nil {
-			b.Fatal(err)
-		}
-		setter, ok := backend.(nodeObserverSetter)
+		tr := newBenchTrainer(b, m.arch, m.batch, m.steps+3)
+		setter, ok := tr.backend.(nodeObserverSetter)
 		if !ok {
 			b.Skip("the go backend has no SetNodeObserver: " + unpatched)
-		}
-		tr, err := NewTrainer(backend, cfg, newSyntheticSource(4*m.batch, m.batch, 1), cfg.Steps, Options{})
-		if err != nil {
-			b.Fatal(err)
 		}
 		for range 3 {
 			if _, err := tr.TrainStep(); err != nil {

@@ -642,17 +642,7 @@ func BenchmarkRoofline(b *testing.B) {
 		arch  string
 		batch int
 	}{{ModelMLP, 128}, {ModelDCGAN, 64}} {
-		cfg := DefaultConfig()
-		cfg.Model, cfg.Batch, cfg.Steps = m.arch, m.batch, 1000
-		cfg.DropoutD = 0
-		backend, err := NewBackend(testWriter{b})
-		if err != nil {
-			b.Fatal(err)
-		}
-		tr, err := NewTrainer(backend, cfg, newSyntheticSource(4*m.batch, m.batch, 1), cfg.Steps, Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
+		tr := newBenchTrainer(b, m.arch, m.batch, 1000)
 		cost, err := iterationCosts(tr)
 		if err != nil {
 			b.Fatal(err)
